@@ -1,0 +1,57 @@
+# choucha — two commands: `make run` and `make test`. See README.md.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/choucha
+DATA ?= data
+ADDR ?= 127.0.0.1:8080
+FUZZTIME ?= 10s
+export GOFLAGS := -mod=mod
+
+.PHONY: run test build vet fuzz bench clean demo
+
+build:
+	$(GO) build -o $(BIN) ./cmd/choucha
+
+# Demo data is generated once (deterministic seed) and imported into an empty log only.
+demo: build
+	@if [ ! -s $(DATA)/events.db ]; then \
+	  mkdir -p $(DATA)/demo && \
+	  $(BIN) gen --enterprises 100000 --inspectors 600 --items 30 --seed 1 --out $(DATA)/demo && \
+	  $(BIN) import items $(DATA)/demo/items.csv --data $(DATA) --quiet && \
+	  $(BIN) import inspectors $(DATA)/demo/inspectors.csv --data $(DATA) --quiet && \
+	  $(BIN) import enterprises $(DATA)/demo/enterprises.csv --data $(DATA) --quiet; \
+	fi
+
+run: demo
+	$(BIN) serve --data $(DATA) --addr $(ADDR)
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+# Each fuzz target runs for $(FUZZTIME); the seed corpora also run in the ordinary tests.
+FUZZ_TARGETS := \
+	./domain/directory:FuzzValidateUSCC \
+	./infra/csvin:FuzzDecode \
+	./infra/http:FuzzDecodeJSON \
+	./domain/draw:FuzzParseSeeds \
+	./domain/draw:FuzzParsePool \
+	./domain/draw:FuzzSelect
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$pkg $$name ($(FUZZTIME))"; \
+	  $(GO) test -run='^$$' -fuzz="^$$name$$" -fuzztime=$(FUZZTIME) $$pkg; \
+	done
+
+test: vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+	$(MAKE) fuzz
+
+bench: build
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./cmd/choucha/ | tee bench.out | grep '^bench:' || true
+
+clean:
+	rm -rf bin $(DATA)

@@ -1,0 +1,59 @@
+// Command choucha is the only wiring point: every subcommand builds its parts here.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+const usage = `choucha — 双随机、一公开 market supervision
+
+usage:
+  choucha serve   [--data DIR] [--addr HOST:PORT]         start the API on the embedded log
+  choucha import  enterprises|inspectors|items FILE [--data DIR]
+                                                          import a CSV, all or nothing
+  choucha gen     --enterprises N --inspectors M --items K --out DIR [--seed S]
+                                                          write deterministic demo CSVs
+  choucha verify  log [--data DIR]                        check every hash chain of the log
+  choucha verify  rfc3797 --seeds SEEDS --pool POOL --count K
+                                                          recompute an RFC 3797 selection
+`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run dispatches; exit 2 is a usage or input error, 1 a failure.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
+	case "import":
+		return runImport(args[1:], stdout, stderr)
+	case "gen":
+		return runGen(args[1:], stdout, stderr)
+	case "verify":
+		if len(args) > 1 {
+			switch args[1] {
+			case "log":
+				return runVerifyLog(args[2:], stdout, stderr)
+			case "rfc3797":
+				return runVerifyRFC3797(args[2:], stdout, stderr)
+			}
+		}
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	case "version", "--version":
+		fmt.Fprintln(stdout, version)
+		return 0
+	}
+	fmt.Fprint(stderr, usage)
+	return 2
+}

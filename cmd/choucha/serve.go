@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/choucha/choucha/commands"
+	httpapi "github.com/choucha/choucha/infra/http"
+	"github.com/choucha/choucha/infra/memory"
+	"github.com/choucha/choucha/infra/metrics"
+	"github.com/choucha/choucha/infra/validation"
+	"github.com/choucha/choucha/projections"
+)
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", defaultData, "data directory (the event log and the admin token)")
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	slog.SetDefault(log)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, *data, *addr, stdout); err != nil {
+		log.Error("serve failed", "err", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
+	logFile, err := openLog(dataDir)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	m := metrics.New()
+	store := m.Store(logFile)
+
+	dir := memory.NewDirectory()
+	runner := projections.NewRunner(store, dir)
+	start := time.Now()
+	n, err := runner.CatchUp(ctx)
+	if err != nil {
+		return fmt.Errorf("rebuild read models: %w", err)
+	}
+	took := time.Since(start)
+	m.ObserveRebuild(n, took)
+	m.ProjectionPos.Set(float64(runner.Position()))
+	slog.Info("read models rebuilt", "events", n, "seconds", took.Seconds(), "events_per_second", float64(n)/max(took.Seconds(), 1e-9))
+
+	token, tokenFile, err := adminToken(dataDir)
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.New(httpapi.Config{
+		App:       commands.NewApplication(commands.Deps{Store: store, Now: time.Now}),
+		Directory: dir,
+		Sync: func(ctx context.Context) error {
+			_, err := runner.CatchUp(ctx)
+			m.ProjectionPos.Set(float64(runner.Position()))
+			return err
+		},
+		Validator:      validation.New(),
+		Metrics:        m,
+		AdminTokenHash: sha256.Sum256([]byte(token)),
+		Version:        version,
+	})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Minute, // a million-row CSV import is one request
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	url := "http://" + ln.Addr().String()
+	fmt.Fprintf(stdout, "choucha is serving at %s\n  health:  %s/healthz\n  API:     %s/openapi.json (token in %s)\n  example: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/directory/counts\n",
+		url, url, url, tokenFile, tokenFile, url)
+	slog.Info("serving", "url", url, "data", dataDir)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shut); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	slog.Info("stopped")
+	return nil
+}
+
+// adminToken reads the regulator token from DATA/admin.token, creating a random one the first
+// time. Only its hash is kept in memory.
+func adminToken(dataDir string) (token, path string, err error) {
+	path = filepath.Join(dataDir, "admin.token")
+	b, err := os.ReadFile(path)
+	if err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return strings.TrimSpace(string(b)), path, nil
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return "", "", fmt.Errorf("admin token: %w", err)
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", "", err
+	}
+	token = hex.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(token+"\n"), 0o600); err != nil {
+		return "", "", fmt.Errorf("admin token: %w", err)
+	}
+	return token, path, nil
+}

@@ -1,0 +1,195 @@
+// Package httpapi is choucha's JSON API: routes, authentication, decoding, validation and the
+// one mapping from errors to HTTP statuses. The OpenAPI document is built from the same routes.
+package httpapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/choucha/choucha/commands"
+	"github.com/choucha/choucha/domain/event"
+	"github.com/choucha/choucha/infra/metrics"
+	"github.com/choucha/choucha/infra/validation"
+	"github.com/choucha/choucha/projections"
+)
+
+// Config is what the API needs; Validate lists every missing piece at once.
+type Config struct {
+	App       commands.Application
+	Directory projections.DirectoryQueries
+	// Sync brings the read models up to the log after a command, so a client reads its writes.
+	Sync      func(ctx context.Context) error
+	Validator *validation.Validator
+	Metrics   *metrics.Metrics
+	// AdminTokenHash is SHA-256 of the bearer token that opens /api/v1 (regulator access;
+	// directory data holds confidential tiers and inspector identities).
+	AdminTokenHash [32]byte
+	Version        string
+}
+
+func (c Config) Validate() error {
+	var errs []error
+	if c.Directory == nil {
+		errs = append(errs, errors.New("httpapi: Directory is nil"))
+	}
+	if c.Sync == nil {
+		errs = append(errs, errors.New("httpapi: Sync is nil"))
+	}
+	if c.Validator == nil {
+		errs = append(errs, errors.New("httpapi: Validator is nil"))
+	}
+	if c.Metrics == nil {
+		errs = append(errs, errors.New("httpapi: Metrics is nil"))
+	}
+	if c.AdminTokenHash == [32]byte{} {
+		errs = append(errs, errors.New("httpapi: AdminTokenHash is empty"))
+	}
+	return errors.Join(errs...)
+}
+
+// Server serves the API.
+type Server struct {
+	cfg    Config
+	routes []route
+	spec   []byte
+}
+
+// handlerFunc returns the body and status to send, or an error to map.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, lang validation.Lang) (any, int, error)
+
+type route struct {
+	method, path, name, summary string
+	public                      bool
+	in                          any      // JSON request body type, for the spec
+	csv                         bool     // the body is text/csv
+	out                         any      // response body type, for the spec
+	query                       []string // query parameters
+	h                           handlerFunc
+}
+
+func New(cfg Config) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg}
+	s.routes = s.table()
+	spec, err := json.MarshalIndent(openAPI(s.routes, cfg.Version), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	s.spec = spec
+	return s, nil
+}
+
+// Handler is the whole HTTP surface.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes {
+		mux.Handle(rt.method+" "+rt.path, s.wrap(rt))
+	}
+	mux.Handle("GET /metrics", promHandler(s.cfg.Metrics))
+	mux.Handle("/", s.wrap(route{name: "not_found", public: true, h: func(http.ResponseWriter, *http.Request, validation.Lang) (any, int, error) {
+		return nil, 0, &httpError{status: http.StatusNotFound, code: "not_found"}
+	}}))
+	return mux
+}
+
+// wrap adds language choice, authentication, metrics, logging and panic safety.
+func (s *Server) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		lang := validation.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+		w.Header().Set("Content-Language", string(lang))
+		status := http.StatusOK
+		defer func() {
+			if p := recover(); p != nil {
+				slog.ErrorContext(r.Context(), "panic in handler", "route", rt.name, "panic", p)
+				status = writeError(w, r, lang, fmt.Errorf("panic: %v", p))
+			}
+			s.cfg.Metrics.HTTPRequests.WithLabelValues(rt.name, strconv.Itoa(status)).Inc()
+			if r.Method != http.MethodGet {
+				s.cfg.Metrics.CommandDuration.WithLabelValues(rt.name).Observe(time.Since(start).Seconds())
+			}
+		}()
+		if !rt.public && !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="choucha"`)
+			status = writeError(w, r, lang, &commands.Error{Kind: commands.KindUnauthorized, Code: "unauthorized"})
+			return
+		}
+		body, st, err := rt.h(w, r, lang)
+		if err != nil {
+			status = writeError(w, r, lang, err)
+			kind := "internal"
+			if ce, ok := commands.AsError(err); ok {
+				kind = string(ce.Kind)
+			} else if he := (*httpError)(nil); errors.As(err, &he) {
+				kind = he.code
+			}
+			if r.Method != http.MethodGet {
+				s.cfg.Metrics.CommandErrors.WithLabelValues(rt.name, kind).Inc()
+			}
+			return
+		}
+		status = st
+		if raw, ok := body.([]byte); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(st)
+			_, _ = w.Write(raw)
+			return
+		}
+		writeJSON(w, st, body)
+	})
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || tok == "" {
+		return false
+	}
+	h := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+	return subtle.ConstantTimeCompare(h[:], s.cfg.AdminTokenHash[:]) == 1
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(body)
+}
+
+// meta is the command id (Idempotency-Key, or a fresh UUIDv7) and the actor.
+func meta(r *http.Request) (commands.Meta, error) {
+	id := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
+	if len(id) > 100 {
+		return commands.Meta{}, &httpError{status: http.StatusBadRequest, code: "invalid_input",
+			issues: []commands.Issue{{Field: "Idempotency-Key", Code: "max", Param: "100"}}}
+	}
+	if id == "" {
+		u, err := uuid.NewV7()
+		if err != nil {
+			return commands.Meta{}, err
+		}
+		id = u.String()
+	}
+	return commands.Meta{CommandID: id, Actor: event.Actor{ID: "admin", Role: "regulator"}}, nil
+}
+
+// sync brings the read models up to date after a command. A failure here is logged: the
+// command is already durable, and the next sync retries.
+func (s *Server) sync(ctx context.Context) {
+	if err := s.cfg.Sync(ctx); err != nil {
+		slog.ErrorContext(ctx, "read model sync failed", "err", err)
+	}
+}

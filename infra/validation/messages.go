@@ -1,0 +1,89 @@
+package validation
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/choucha/choucha/commands"
+)
+
+// messages words the codes the domain, the commands and the CSV reader use.
+// %[1]s is the field, %[2]s the parameter.
+var messages = map[string]map[Lang]string{
+	"invalid":              {ZH: "%[1]s无效", EN: "%[1]s is invalid"},
+	"invalid_input":        {ZH: "输入有误，未写入任何数据", EN: "the input has errors; nothing was written"},
+	"required":             {ZH: "%[1]s为必填字段", EN: "%[1]s is a required field"},
+	"max":                  {ZH: "%[1]s长度不能超过%[2]s个字符", EN: "%[1]s must be at most %[2]s characters long"},
+	"oneof":                {ZH: "%[1]s必须是[%[2]s]中的一个", EN: "%[1]s must be one of [%[2]s]"},
+	"date":                 {ZH: "%[1]s必须是日期，格式为%[2]s", EN: "%[1]s must be a date in the form %[2]s"},
+	"uscc":                 {ZH: "%[1]s不是有效的统一社会信用代码：%[2]s", EN: "%[1]s is not a valid unified social credit code: %[2]s"},
+	"uscc_length":          {ZH: "%[1]s：统一社会信用代码必须是18位", EN: "%[1]s: a unified social credit code has 18 characters"},
+	"uscc_charset":         {ZH: "%[1]s：统一社会信用代码第%[2]s位字符无效（不使用I、O、Z、S、V）", EN: "%[1]s: character %[2]s of the unified social credit code is not allowed (I, O, Z, S, V are never used)"},
+	"uscc_org_code":        {ZH: "%[1]s：统一社会信用代码第9-17位（组织机构代码）校验不通过", EN: "%[1]s: characters 9-17 (organization code) of the unified social credit code fail their check digit"},
+	"uscc_check_digit":     {ZH: "%[1]s：统一社会信用代码校验码（第18位）不正确", EN: "%[1]s: the check digit (character 18) of the unified social credit code is wrong"},
+	"region_code":          {ZH: "%[1]s不是有效的行政区划代码（GB/T 2260，6位）", EN: "%[1]s is not a valid region code (GB/T 2260, 6 digits)"},
+	"inspector_id":         {ZH: "%[1]s只能包含字母、数字、下划线和连字符，最长40位", EN: "%[1]s may contain only letters, digits, '_' and '-', at most 40"},
+	"item_code":            {ZH: "%[1]s只能包含字母、数字、点、下划线和连字符，最长40位", EN: "%[1]s may contain only letters, digits, '.', '_' and '-', at most 40"},
+	"duplicate_in_file":    {ZH: "%[1]s与第%[2]s行重复", EN: "%[1]s repeats line %[2]s"},
+	"already_inactive":     {ZH: "该检查人员已停用", EN: "the inspector is already inactive"},
+	"already_declared":     {ZH: "该回避关系已登记", EN: "this conflict is already declared"},
+	"no_rows":              {ZH: "文件除表头外没有数据行", EN: "the file has no rows besides the header"},
+	"bool":                 {ZH: "%[1]s必须是 true 或 false", EN: "%[1]s must be true or false"},
+	"csv_syntax":           {ZH: "CSV格式错误：%[2]s", EN: "CSV syntax error: %[2]s"},
+	"missing_column":       {ZH: "表头缺少列%[1]s", EN: "the header lacks the column %[1]s"},
+	"unknown_column":       {ZH: "表头含有未知列%[1]s", EN: "the header has an unknown column %[1]s"},
+	"duplicate_column":     {ZH: "表头列%[1]s重复", EN: "the header repeats the column %[1]s"},
+	"field_count":          {ZH: "该行有%[2]s列，与表头不一致", EN: "the row has %[2]s columns, unlike the header"},
+	"utf8":                 {ZH: "该行不是有效的UTF-8文本", EN: "the row is not valid UTF-8 text"},
+	"empty_file":           {ZH: "文件为空，需要表头行", EN: "the file is empty; a header row is needed"},
+	"too_many_issues":      {ZH: "问题过多，仅列出前%[2]s个", EN: "too many problems; only the first %[2]s are listed"},
+	"limit":                {ZH: "%[1]s必须是1到%[2]s之间的整数", EN: "%[1]s must be a whole number from 1 to %[2]s"},
+	"json":                 {ZH: "请求体不是有效的JSON：%[2]s", EN: "the body is not valid JSON: %[2]s"},
+	"json_type":            {ZH: "%[1]s的类型错误，应为%[2]s", EN: "%[1]s has the wrong type; expected %[2]s"},
+	"unknown_field":        {ZH: "未知字段%[1]s", EN: "unknown field %[1]s"},
+	"body_too_large":       {ZH: "请求体超过%[2]s字节上限", EN: "the body exceeds the limit of %[2]s bytes"},
+	"content_type":         {ZH: "Content-Type 应为%[2]s", EN: "Content-Type must be %[2]s"},
+	"path_mismatch":        {ZH: "%[1]s与路径中的值不一致", EN: "%[1]s differs from the value in the path"},
+	"enterprise_exists":    {ZH: "该统一社会信用代码已登记", EN: "an enterprise with this USCC is already registered"},
+	"inspector_exists":     {ZH: "该检查人员编号已登记", EN: "an inspector with this id is already registered"},
+	"item_exists":          {ZH: "该抽查事项编码已登记", EN: "an item with this code is already registered"},
+	"concurrent_change":    {ZH: "数据已被他人修改，请刷新后重试", EN: "someone else changed this meanwhile; reload and try again"},
+	"enterprise_not_found": {ZH: "未找到该企业", EN: "no such enterprise"},
+	"inspector_not_found":  {ZH: "未找到该检查人员", EN: "no such inspector"},
+	"item_not_found":       {ZH: "未找到该抽查事项", EN: "no such inspection item"},
+	"not_found":            {ZH: "未找到", EN: "not found"},
+	"unauthorized":         {ZH: "需要有效的访问令牌（Authorization: Bearer …）", EN: "a valid access token is required (Authorization: Bearer …)"},
+	"method_not_allowed":   {ZH: "不支持该请求方法", EN: "method not allowed"},
+	"internal":             {ZH: "服务器内部错误，已记录", EN: "internal error; it has been logged"},
+	"unavailable":          {ZH: "服务暂不可用，请稍后重试", EN: "service unavailable; try again shortly"},
+}
+
+// Message words a code in lang; an unknown code is shown as is rather than hidden.
+func Message(lang Lang, code, field, param string) string {
+	m, ok := messages[code]
+	if !ok {
+		return strings.TrimSpace(field + " " + code + " " + param)
+	}
+	s := m[lang]
+	if !strings.Contains(s, "%[") {
+		return s
+	}
+	if field == "" {
+		if lang == ZH {
+			field = "该值"
+		} else {
+			field = "the value"
+		}
+	}
+	return fmt.Sprintf(s, field, param)
+}
+
+// Word fills Message for issues that have none (domain and CSV codes).
+func Word(lang Lang, issues []commands.Issue) []commands.Issue {
+	for i := range issues {
+		if issues[i].Message == "" {
+			issues[i].Message = Message(lang, issues[i].Code, issues[i].Field, issues[i].Param)
+		}
+	}
+	return issues
+}
