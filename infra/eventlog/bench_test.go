@@ -54,7 +54,7 @@ func BenchmarkBoltAppendBatch(b *testing.B) {
 				b.StopTimer()
 				path := filepath.Join(dir, fmt.Sprintf("log-%d.db", i))
 				i++
-				s := openBolt(b, path, eventlog.BoltOptions{})
+				s := openBolt(b, path, benchOptions)
 				b.StartTimer()
 				res, err := s.Append(context.Background(), batch)
 				b.StopTimer()
@@ -144,3 +144,5 @@ func BenchmarkBoltReadFrom(b *testing.B) {
 	b.Run("RawCursor", func(b *testing.B) { raw(b, false) })
 	b.Run("RawCursorJSON", func(b *testing.B) { raw(b, true) })
 }
+
+var benchOptions = eventlog.BoltOptions{InitialMmapSize: 4 << 30}
