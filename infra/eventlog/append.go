@@ -21,7 +21,9 @@ import (
 // The heads are read and the events sealed and encoded before the write transaction (in
 // parallel, outside bbolt's writer lock); the write transaction checks the command id and
 // the heads again, so a writer that lost the race gets ErrConcurrency and writes nothing.
-// Result events share their Payload with the batch when it was already compact JSON.
+// The result is what Load and ReadFrom will return: OccurredAt in UTC, RecordedAt UTC
+// truncated to microseconds, the payload compacted (shared with the batch when it already
+// was compact).
 func (b *Bolt) Append(ctx context.Context, batch event.Batch) (event.Result, error) {
 	if b.closed.Load() {
 		return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
@@ -219,12 +221,12 @@ func (b *Bolt) seal(ctx context.Context, batch event.Batch, p plan, heads []head
 				e.OccurredAt = e.OccurredAt.UTC()
 				e.RecordedAt = now
 				e.Position = 0
-				bufs[w].Reset()
-				if err := json.Compact(&bufs[w], e.Payload); err != nil {
-					return &event.StoreError{Op: "append", Stream: sa.Stream,
-						Err: fmt.Errorf("%w: event %d (%s) payload is not JSON: %v", event.ErrInvalid, j, e.ID, err)}
-				}
-				if bufs[w].Len() != len(e.Payload) {
+				if len(e.Payload) == 0 || !isCompact(e.Payload) {
+					bufs[w].Reset()
+					if err := json.Compact(&bufs[w], e.Payload); err != nil {
+						return &event.StoreError{Op: "append", Stream: sa.Stream,
+							Err: fmt.Errorf("%w: event %d (%s) payload is not JSON: %v", event.ErrInvalid, j, e.ID, err)}
+					}
 					payloads[w].Write(bufs[w].Bytes())
 					e.Payload = payloads[w].lastWrite()
 				}
@@ -243,19 +245,12 @@ func (b *Bolt) seal(ctx context.Context, batch event.Batch, p plan, heads []head
 
 	recs := make([][]byte, p.total)
 	slabs := make([]slab, workers)
-	encs := make([]*json.Encoder, workers)
-	for w := range encs {
-		encs[w] = json.NewEncoder(&slabs[w])
-		encs[w].SetEscapeHTML(false) // payloads are stored byte for byte as sealed
-	}
+	scratch := make([][]byte, workers)
 	err = parallel(p.total, workers, func(w, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			r := toRecord(&sealed[i])
-			if err := encs[w].Encode(&r); err != nil {
-				return &event.StoreError{Op: "append", Stream: r.Stream, Err: fmt.Errorf("%w: %v", event.ErrInvalid, err)}
-			}
-			rec := slabs[w].lastWrite()
-			recs[i] = rec[: len(rec)-1 : len(rec)-1] // drop the Encoder's newline
+			scratch[w] = appendRecord(scratch[w][:0], &sealed[i])
+			slabs[w].Write(scratch[w])
+			recs[i] = slabs[w].lastWrite()
 		}
 		return nil
 	})

@@ -54,7 +54,7 @@ func BenchmarkBoltAppendBatch(b *testing.B) {
 				b.StopTimer()
 				path := filepath.Join(dir, fmt.Sprintf("log-%d.db", i))
 				i++
-				s := openBolt(b, path, benchOptions)
+				s := openBolt(b, path, eventlog.BoltOptions{})
 				b.StartTimer()
 				res, err := s.Append(context.Background(), batch)
 				b.StopTimer()
@@ -141,8 +141,55 @@ func BenchmarkBoltReadFrom(b *testing.B) {
 		}
 		report(b, count)
 	}
+	b.Run("Verify", func(b *testing.B) {
+		s := openBolt(b, path, eventlog.BoltOptions{})
+		defer s.Close()
+		var rep eventlog.VerifyReport
+		for b.Loop() {
+			var err error
+			if rep, err = s.Verify(context.Background()); err != nil {
+				b.Fatal(err)
+			}
+		}
+		report(b, int(rep.Head))
+	})
 	b.Run("RawCursor", func(b *testing.B) { raw(b, false) })
 	b.Run("RawCursorJSON", func(b *testing.B) { raw(b, true) })
 }
 
-var benchOptions = eventlog.BoltOptions{InitialMmapSize: 4 << 30}
+// BenchmarkBoltAppendOne appends single events (one fsynced commit each) to a log of 200k
+// events, with and without bbolt's freelist written on commit, and reports how long the
+// log then takes to open.
+func BenchmarkBoltAppendOne(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		opts eventlog.BoltOptions
+	}{{"FreelistSync", eventlog.BoltOptions{}}, {"NoFreelistSync", eventlog.BoltOptions{NoFreelistSync: true}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			path := filepath.Join(b.TempDir(), "log.db")
+			s := openBolt(b, path, tc.opts)
+			for from := 0; from < 200_000; from += 20_000 {
+				if _, err := s.Append(context.Background(), enterpriseImport(fmt.Sprint("import-", from), from, 20_000)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			var v uint64
+			for b.Loop() {
+				batch := enterpriseImport(fmt.Sprint("one-", v), 0, 1)
+				batch.Streams[0].ExpectedVersion = v + 1
+				if _, err := s.Append(context.Background(), batch); err != nil {
+					b.Fatal(err)
+				}
+				v++
+			}
+			b.StopTimer()
+			if err := s.Close(); err != nil {
+				b.Fatal(err)
+			}
+			start := time.Now()
+			s = openBolt(b, path, tc.opts)
+			b.ReportMetric(float64(time.Since(start).Microseconds())/1000, "open-ms")
+			_ = s.Close()
+		})
+	}
+}

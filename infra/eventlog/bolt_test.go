@@ -204,6 +204,12 @@ func TestBoltVerifyDetectsTampering(t *testing.T) {
 				v[bytes.Index(v, []byte(`{"name"`))] = '['
 				return v
 			})
+		}, "a", 2, "position 2: event c1-2: payload is not JSON"},
+		{"record byte flipped into broken JSON", func(tx *bbolt.Tx) error {
+			return edit(tx.Bucket(bucketEvents), pos(2), func(v []byte) []byte {
+				v[bytes.Index(v, []byte(`,"type"`))] = '}'
+				return v
+			})
 		}, "", 0, "position 2: record does not decode"},
 		{"type changed", func(tx *bbolt.Tx) error {
 			return edit(tx.Bucket(bucketEvents), pos(1), func(v []byte) []byte {
@@ -327,4 +333,74 @@ func edit(bk *bbolt.Bucket, key []byte, f func([]byte) []byte) error {
 		return fmt.Errorf("no key %x", key)
 	}
 	return bk.Put(key, f(bytes.Clone(v)))
+}
+
+// TestBoltVerifyWhileAppending: Verify reads in chunks while a writer appends; what was
+// appended meanwhile must not look like tampering.
+func TestBoltVerifyWhileAppending(t *testing.T) {
+	b := openBolt(t, filepath.Join(t.TempDir(), "log.db"), eventlog.BoltOptions{ReadChunk: 3})
+	defer b.Close()
+	ctx := context.Background()
+	if rep, err := b.Verify(ctx); err != nil || rep.Head != 0 {
+		t.Fatalf("Verify of an empty log = %+v, %v", rep, err)
+	}
+	versions := map[string]uint64{}
+	appendRound := func(i int) error {
+		batch := event.Batch{CommandID: fmt.Sprint("c-", i)}
+		for k := range 1 + i%3 {
+			st := fmt.Sprintf("s-%d", (i+k*7)%11)
+			if i%5 == 0 {
+				st = fmt.Sprintf("new-%d-%d", i, k)
+			}
+			sa := event.StreamAppend{Stream: st, ExpectedVersion: versions[st]}
+			for j := range 1 + (i+k)%4 {
+				sa.Events = append(sa.Events, event.Envelope{ID: fmt.Sprintf("%d-%d-%d", i, k, j), Stream: st, Type: "t.v1",
+					CommandID: batch.CommandID, OccurredAt: time.Now(), Payload: json.RawMessage(`{"i":1}`)})
+			}
+			batch.Streams = append(batch.Streams, sa)
+		}
+		if _, err := b.Append(ctx, batch); err != nil {
+			return err
+		}
+		for _, sa := range batch.Streams {
+			versions[sa.Stream] += uint64(len(sa.Events))
+		}
+		return nil
+	}
+	for i := range 60 {
+		if err := appendRound(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop, done := make(chan struct{}), make(chan error)
+	go func() {
+		for i := 60; ; i++ {
+			select {
+			case <-stop:
+				done <- nil
+				return
+			default:
+			}
+			if err := appendRound(i); err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	for range 15 {
+		if _, err := b.Verify(ctx); err != nil {
+			close(stop)
+			<-done
+			t.Fatalf("Verify while appending: %v", err)
+		}
+	}
+	close(stop)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	rep, err := b.Verify(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("after the writer stopped: %+v", rep)
 }

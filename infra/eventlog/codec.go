@@ -6,10 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"runtime"
 	"strconv"
-	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/choucha/choucha/domain/event"
 )
@@ -59,14 +58,6 @@ func (r *record) envelope(position uint64) event.Envelope {
 		OccurredAt: r.OccurredAt, RecordedAt: r.RecordedAt, Actor: r.Actor,
 		CommandID: r.CommandID, Payload: r.Payload, PrevHash: r.PrevHash, Hash: r.Hash,
 		Position: position,
-	}
-}
-
-func toRecord(e *event.Envelope) record {
-	return record{
-		ID: e.ID, Stream: e.Stream, Version: e.Version, Type: e.Type,
-		OccurredAt: e.OccurredAt, RecordedAt: e.RecordedAt, Actor: e.Actor,
-		CommandID: e.CommandID, Payload: e.Payload, PrevHash: e.PrevHash, Hash: e.Hash,
 	}
 }
 
@@ -175,57 +166,6 @@ func (s *slab) lastWrite() []byte {
 	return s.buf[s.start:len(s.buf):len(s.buf)]
 }
 
-// parallel calls fn(worker, lo, hi) over [0, n) split into contiguous ranges. It returns the
-// first error; ranges not yet started are skipped once one fails.
-func parallel(n, workers int, fn func(worker, lo, hi int) error) error {
-	if n == 0 {
-		return nil
-	}
-	workers = min(max(workers, 1), n)
-	if workers == 1 {
-		return fn(0, 0, n)
-	}
-	const grain = 256
-	var (
-		mu    sync.Mutex
-		next  int
-		first error
-		wg    sync.WaitGroup
-	)
-	take := func() (int, int, bool) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first != nil || next >= n {
-			return 0, 0, false
-		}
-		lo := next
-		next = min(n, next+grain)
-		return lo, next, true
-	}
-	for w := range workers {
-		wg.Go(func() {
-			for {
-				lo, hi, ok := take()
-				if !ok {
-					return
-				}
-				if err := fn(w, lo, hi); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return first
-}
-
-func defaultWorkers() int { return runtime.GOMAXPROCS(0) }
-
 // decodeAll decodes raw records (read in the current transaction) into envelopes at the
 // given positions. A record that does not decode is ErrTampered.
 func decodeAll(op string, raws [][]byte, positions []uint64, out []event.Envelope, workers int) error {
@@ -235,7 +175,7 @@ func decodeAll(op string, raws [][]byte, positions []uint64, out []event.Envelop
 	return parallel(len(raws), workers, func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
 			var r record
-			if err := json.Unmarshal(raws[i], &r); err != nil {
+			if err := decodeRecord(raws[i], &r); err != nil {
 				return &event.StoreError{Op: op, Err: fmt.Errorf("%w: position %d: record does not decode: %v", event.ErrTampered, positions[i], err)}
 			}
 			out[i] = r.envelope(positions[i])
@@ -243,3 +183,266 @@ func decodeAll(op string, raws [][]byte, positions []uint64, out []event.Envelop
 		return nil
 	})
 }
+
+// appendRecord appends e's record as JSON. It is encoding/json's output without the
+// reflection: strings are escaped as JSON requires (invalid UTF-8 becomes U+FFFD, as
+// encoding/json does), times are RFC 3339 with nanoseconds, and the payload (compact, valid
+// JSON: Seal checked it) is copied verbatim.
+func appendRecord(dst []byte, e *event.Envelope) []byte {
+	dst = append(dst, `{"id":`...)
+	dst = appendString(dst, e.ID)
+	dst = append(dst, `,"stream":`...)
+	dst = appendString(dst, e.Stream)
+	dst = append(dst, `,"version":`...)
+	dst = strconv.AppendUint(dst, e.Version, 10)
+	dst = append(dst, `,"type":`...)
+	dst = appendString(dst, e.Type)
+	dst = append(dst, `,"occurred_at":"`...)
+	dst = e.OccurredAt.AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, `","recorded_at":"`...)
+	dst = e.RecordedAt.AppendFormat(dst, time.RFC3339Nano)
+	dst = append(dst, `","actor":{"id":`...)
+	dst = appendString(dst, e.Actor.ID)
+	dst = append(dst, `,"role":`...)
+	dst = appendString(dst, e.Actor.Role)
+	dst = append(dst, `},"command_id":`...)
+	dst = appendString(dst, e.CommandID)
+	dst = append(dst, `,"payload":`...)
+	dst = append(dst, e.Payload...)
+	dst = append(dst, `,"prev_hash":`...)
+	dst = appendString(dst, e.PrevHash)
+	dst = append(dst, `,"hash":`...)
+	dst = appendString(dst, e.Hash)
+	return append(dst, '}')
+}
+
+const hexDigits = "0123456789abcdef"
+
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				dst = append(dst, '\\', c)
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// isCompact reports whether p has no whitespace outside strings (it does not check p is JSON).
+func isCompact(p []byte) bool {
+	inString := false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && isSpace(c):
+			return false
+		}
+	}
+	return true
+}
+
+// decodeRecord decodes a stored record. What appendRecord writes is parsed directly;
+// anything else (escaped strings, another field order, another writer) goes through
+// encoding/json, which gives the same result. The payload is not validated here: a payload
+// edited into invalid JSON fails its hash (Verify).
+func decodeRecord(b []byte, r *record) error {
+	if fastDecode(b, r) {
+		return nil
+	}
+	*r = record{}
+	return json.Unmarshal(b, r)
+}
+
+func fastDecode(b []byte, r *record) bool {
+	p := parser{b: b, ok: true}
+	p.lit(`{"id":`)
+	r.ID = p.str()
+	p.lit(`,"stream":`)
+	r.Stream = p.str()
+	p.lit(`,"version":`)
+	r.Version = p.uint()
+	p.lit(`,"type":`)
+	r.Type = p.str()
+	p.lit(`,"occurred_at":`)
+	r.OccurredAt = p.time()
+	p.lit(`,"recorded_at":`)
+	r.RecordedAt = p.time()
+	p.lit(`,"actor":{"id":`)
+	r.Actor.ID = p.str()
+	p.lit(`,"role":`)
+	r.Actor.Role = p.str()
+	p.lit(`},"command_id":`)
+	r.CommandID = p.str()
+	p.lit(`,"payload":`)
+	r.Payload = p.value()
+	p.lit(`,"prev_hash":`)
+	r.PrevHash = p.str()
+	p.lit(`,"hash":`)
+	r.Hash = p.str()
+	p.lit(`}`)
+	return p.ok && p.i == len(b)
+}
+
+type parser struct {
+	b  []byte
+	i  int
+	ok bool
+}
+
+func (p *parser) lit(s string) {
+	if p.ok && len(p.b)-p.i >= len(s) && string(p.b[p.i:p.i+len(s)]) == s {
+		p.i += len(s)
+		return
+	}
+	p.ok = false
+}
+
+// str reads a string without escapes, of valid UTF-8.
+func (p *parser) str() string {
+	if !p.ok || p.i >= len(p.b) || p.b[p.i] != '"' {
+		p.ok = false
+		return ""
+	}
+	start := p.i + 1
+	end := bytes.IndexByte(p.b[start:], '"')
+	if end < 0 {
+		p.ok = false
+		return ""
+	}
+	raw := p.b[start : start+end]
+	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) || hasControl(raw) {
+		p.ok = false
+		return ""
+	}
+	p.i = start + end + 1
+	return string(raw)
+}
+
+func hasControl(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *parser) uint() uint64 {
+	start := p.i
+	for p.ok && p.i < len(p.b) && p.b[p.i] >= '0' && p.b[p.i] <= '9' {
+		p.i++
+	}
+	if !p.ok || p.i == start || (p.b[start] == '0' && p.i-start > 1) {
+		p.ok = false
+		return 0
+	}
+	v, err := strconv.ParseUint(string(p.b[start:p.i]), 10, 64)
+	p.ok = err == nil
+	return v
+}
+
+func (p *parser) time() time.Time {
+	s := p.str()
+	if !p.ok {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		p.ok = false
+	}
+	return t
+}
+
+// value returns a copy of the JSON value at p.i: an object, an array, a string or a literal,
+// found by matching brackets outside strings.
+func (p *parser) value() json.RawMessage {
+	if !p.ok || p.i >= len(p.b) {
+		p.ok = false
+		return nil
+	}
+	start, depth := p.i, 0
+	if isSpace(p.b[start]) {
+		p.ok = false
+		return nil
+	}
+	for ; p.i < len(p.b); p.i++ {
+		switch c := p.b[p.i]; c {
+		case '"':
+			for p.i++; p.i < len(p.b) && p.b[p.i] != '"'; p.i++ {
+				if p.b[p.i] == '\\' {
+					p.i++
+				}
+			}
+			if p.i >= len(p.b) {
+				p.ok = false
+				return nil
+			}
+			if depth == 0 {
+				p.i++
+				return bytes.Clone(p.b[start:p.i])
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return p.scalar(start)
+			}
+			if depth--; depth == 0 {
+				p.i++
+				return bytes.Clone(p.b[start:p.i])
+			}
+		case ',':
+			if depth == 0 {
+				return p.scalar(start)
+			}
+		}
+	}
+	p.ok = false
+	return nil
+}
+
+// scalar ends a number or literal at p.i.
+func (p *parser) scalar(start int) json.RawMessage {
+	v := p.b[start:p.i]
+	if len(v) == 0 || !json.Valid(v) || isSpace(v[0]) || isSpace(v[len(v)-1]) {
+		p.ok = false
+		return nil
+	}
+	return bytes.Clone(v)
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
@@ -93,9 +92,10 @@ func tampered(pos uint64, stream string, version uint64, format string, args ...
 }
 
 type checked struct {
-	e      event.Envelope
-	err    error
-	hashOK bool
+	e       event.Envelope
+	err     error // the record does not decode
+	hashErr error // the hash cannot be computed (the payload is not JSON)
+	hashOK  bool
 }
 
 // events verifies up to ReadChunk events from position next and says how many it did.
@@ -123,13 +123,13 @@ func (v *verifier) events(tx *bbolt.Tx, next uint64) (uint64, error) {
 	_ = parallel(len(raws), workers, func(_, lo, hi int) error {
 		for i := lo; i < hi; i++ {
 			var r record
-			if err := json.Unmarshal(raws[i], &r); err != nil {
+			if err := decodeRecord(raws[i], &r); err != nil {
 				out[i].err = err
 				continue
 			}
 			out[i].e = r.envelope(next + uint64(i))
 			h, err := out[i].e.ComputeHash(r.PrevHash)
-			out[i].hashOK = err == nil && h == r.Hash
+			out[i].hashErr, out[i].hashOK = err, err == nil && h == r.Hash
 		}
 		return nil
 	})
@@ -154,6 +154,9 @@ func (v *verifier) events(tx *bbolt.Tx, next uint64) (uint64, error) {
 		}
 		if e.PrevHash != prev {
 			return 0, tampered(pos, e.Stream, e.Version, "prev hash does not match version %d", st.version)
+		}
+		if out[i].hashErr != nil {
+			return 0, tampered(pos, e.Stream, e.Version, "%v", out[i].hashErr)
 		}
 		if !out[i].hashOK {
 			return 0, tampered(pos, e.Stream, e.Version, "hash mismatch")

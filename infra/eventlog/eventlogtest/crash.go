@@ -164,6 +164,7 @@ func killChild(t *testing.T, location string, rng *rand.Rand, committed map[stri
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start child: %v", err)
 	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() }) // if this test fails before it kills the child
 	lines := make(chan string, 4096)
 	go func() {
 		defer close(lines)

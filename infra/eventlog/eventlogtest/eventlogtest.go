@@ -7,6 +7,7 @@
 package eventlogtest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -68,7 +69,13 @@ func Run(t *testing.T, h Harness) {
 func testAppendLoadReadFrom(t *testing.T, h Harness) {
 	ctx, s := context.Background(), open(t, h)
 	in := newBatch("cmd-1", stream("order-1", 0, 3))
+	given := cloneEvents(in.Streams[0].Events)
 	res := mustAppend(t, s, in)
+	for i, e := range in.Streams[0].Events {
+		if f := diff(e, given[i]); f != "" || !bytes.Equal(e.Payload, given[i].Payload) {
+			t.Fatalf("Append changed the caller's event %d (%s)", i, f)
+		}
+	}
 	if res.Replayed || len(res.Events) != 3 {
 		t.Fatalf("Append: Replayed=%v, %d events; want false, 3", res.Replayed, len(res.Events))
 	}
