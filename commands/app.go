@@ -57,10 +57,17 @@ type Application struct {
 	DeactivateInspector  DeactivateInspectorHandler
 	DeclareConflict      DeclareConflictHandler
 	ImportInspectors     ImportInspectorsHandler
+	CreatePlan           CreatePlanHandler
+	AnnouncePlan         AnnouncePlanHandler
+	RevealSeed           RevealSeedHandler
+	DrawEnterprises      DrawEnterprisesHandler
+	AssignInspectors     AssignInspectorsHandler
+	SubstituteInspector  SubstituteInspectorHandler
 }
 
-// NewApplication wires every handler to the same store and clock.
-func NewApplication(d Deps) Application {
+// NewApplication wires every handler to the same store and clock; plans also read the
+// directory snapshot and the inspection history.
+func NewApplication(d Deps, dir DirectorySnapshot, history InspectionHistory) Application {
 	d.validate()
 	return Application{
 		RegisterItem:         NewRegisterItemHandler(d),
@@ -75,6 +82,12 @@ func NewApplication(d Deps) Application {
 		DeactivateInspector:  NewDeactivateInspectorHandler(d),
 		DeclareConflict:      NewDeclareConflictHandler(d),
 		ImportInspectors:     NewImportInspectorsHandler(d),
+		CreatePlan:           NewCreatePlanHandler(d),
+		AnnouncePlan:         NewAnnouncePlanHandler(d, dir, history),
+		RevealSeed:           NewRevealSeedHandler(d),
+		DrawEnterprises:      NewDrawEnterprisesHandler(d),
+		AssignInspectors:     NewAssignInspectorsHandler(d, dir, history),
+		SubstituteInspector:  NewSubstituteInspectorHandler(d),
 	}
 }
 

@@ -126,4 +126,3 @@ func readCSVRaw(b *testing.B, path string) int {
 		rows++
 	}
 }
-

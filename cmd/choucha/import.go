@@ -89,7 +89,7 @@ func importFile(ctx context.Context, kind, file, dataDir string, lang validation
 		return commands.ImportOutcome{}, nil, err
 	}
 	defer log.Close()
-	app := commands.NewApplication(commands.Deps{Store: log, Now: time.Now})
+	deps := commands.Deps{Store: log, Now: time.Now}
 	v := validation.New()
 	m := commands.Meta{CommandID: "import-" + uuid.Must(uuid.NewV7()).String(), Actor: event.Actor{ID: "cli", Role: "regulator"}}
 	if !quiet {
@@ -98,15 +98,15 @@ func importFile(ctx context.Context, kind, file, dataDir string, lang validation
 	switch kind {
 	case "enterprises":
 		return importKind(ctx, src, v, lang, func(rows []commands.Row[commands.EnterpriseFields]) (commands.ImportOutcome, error) {
-			return app.ImportEnterprises.Handle(ctx, commands.ImportEnterprises{Meta: m, Rows: rows})
+			return commands.NewImportEnterprisesHandler(deps).Handle(ctx, commands.ImportEnterprises{Meta: m, Rows: rows})
 		})
 	case "inspectors":
 		return importKind(ctx, src, v, lang, func(rows []commands.Row[commands.InspectorFields]) (commands.ImportOutcome, error) {
-			return app.ImportInspectors.Handle(ctx, commands.ImportInspectors{Meta: m, Rows: rows})
+			return commands.NewImportInspectorsHandler(deps).Handle(ctx, commands.ImportInspectors{Meta: m, Rows: rows})
 		})
 	case "items":
 		return importKind(ctx, src, v, lang, func(rows []commands.Row[commands.ItemFields]) (commands.ImportOutcome, error) {
-			return app.ImportItems.Handle(ctx, commands.ImportItems{Meta: m, Rows: rows})
+			return commands.NewImportItemsHandler(deps).Handle(ctx, commands.ImportItems{Meta: m, Rows: rows})
 		})
 	}
 	return commands.ImportOutcome{}, nil, fmt.Errorf("unknown kind %q: want enterprises, inspectors or items", kind)

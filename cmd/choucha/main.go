@@ -19,6 +19,7 @@ usage:
   choucha gen     --enterprises N --inspectors M --items K --out DIR [--seed S]
                                                           write deterministic demo CSVs
   choucha verify  log [--data DIR]                        check every hash chain of the log
+  choucha verify  plan FILE                               recompute a plan's draw and teams from its audit export
   choucha verify  rfc3797 --seeds SEEDS --pool POOL --count K
                                                           recompute an RFC 3797 selection
 `
@@ -43,6 +44,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			switch args[1] {
 			case "log":
 				return runVerifyLog(args[2:], stdout, stderr)
+			case "plan":
+				return runVerifyPlan(args[2:], stdout, stderr)
 			case "rfc3797":
 				return runVerifyRFC3797(args[2:], stdout, stderr)
 			}

@@ -226,4 +226,3 @@ func readToken(t *testing.T, data string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
-

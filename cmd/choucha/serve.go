@@ -55,8 +55,8 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 	m := metrics.New()
 	store := m.Store(logFile)
 
-	dir := memory.NewDirectory()
-	runner := projections.NewRunner(store, dir)
+	dir, plans := memory.NewDirectory(), memory.NewPlans()
+	runner := projections.NewRunner(store, dir, plans)
 	start := time.Now()
 	n, err := runner.CatchUp(ctx)
 	if err != nil {
@@ -72,8 +72,9 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{
-		App:       commands.NewApplication(commands.Deps{Store: store, Now: time.Now}),
+		App:       commands.NewApplication(commands.Deps{Store: store, Now: time.Now}, dir, plans),
 		Directory: dir,
+		Plans:     plans,
 		Sync: func(ctx context.Context) error {
 			_, err := runner.CatchUp(ctx)
 			m.ProjectionPos.Set(float64(runner.Position()))

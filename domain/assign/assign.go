@@ -208,3 +208,22 @@ func newBatch(in Inputs) *batch {
 }
 
 func byID(x, y member) int { return cmp.Compare(x.ID, y.ID) }
+
+// Teams is each task's current team: the result's, then as every substitution left it. An
+// unfilled task has none.
+func (r Record) Teams() map[string][]string {
+	out := make(map[string][]string, len(r.Results))
+	for _, res := range r.Results {
+		if len(res.Team) > 0 {
+			out[res.Task] = res.Team
+		}
+	}
+	for _, s := range r.Substitutions {
+		if len(s.Team) > 0 {
+			out[s.Task] = s.Team
+		} else {
+			delete(out, s.Task)
+		}
+	}
+	return out
+}

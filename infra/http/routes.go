@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/choucha/choucha/commands"
+	"github.com/choucha/choucha/domain/plan"
 	"github.com/choucha/choucha/infra/csvin"
 	"github.com/choucha/choucha/infra/metrics"
 	"github.com/choucha/choucha/infra/validation"
@@ -149,6 +150,48 @@ func (s *Server) table() []route {
 			h: csvImport(s, s.cfg.App.ImportInspectors.Handle, func(m commands.Meta, rows []commands.Row[commands.InspectorFields]) commands.ImportInspectors {
 				return commands.ImportInspectors{Meta: m, Rows: rows}
 			})},
+	}
+}
+
+// planRoutes: regulators run the draw; auditors export it; anyone reads the public view.
+func (s *Server) planRoutes() []route {
+	return []route{
+		{method: "POST", path: "/api/v1/plans", name: "create_plan", summary: "Create a random inspection plan (draft)", in: commands.CreatePlan{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusCreated, nil, s.cfg.App.CreatePlan.Handle)},
+		{method: "GET", path: "/api/v1/plans", name: "list_plans", summary: "List plans", query: []string{"after", "limit"}, out: projections.Page[projections.PlanSummary]{},
+			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
+				limit, err := limitParam(r.URL.Query().Get("limit"))
+				if err != nil {
+					return nil, 0, err
+				}
+				p, err := s.cfg.Plans.Plans(r.Context(), r.URL.Query().Get("after"), limit)
+				return p, http.StatusOK, err
+			}},
+		{method: "GET", path: "/api/v1/plans/{id}", name: "get_plan", summary: "Get a plan (regulator view)", out: projections.PlanView{},
+			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
+				v, err := s.cfg.Plans.Plan(r.Context(), r.PathValue("id"))
+				return v, http.StatusOK, err
+			}},
+		{method: "POST", path: "/api/v1/plans/{id}/announce", name: "announce_plan", summary: "Freeze the pools and publish their commitments", in: commands.AnnouncePlan{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.AnnouncePlan) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.AnnouncePlan.Handle)},
+		{method: "POST", path: "/api/v1/plans/{id}/seed", name: "reveal_seed", summary: "Reveal the public random values", in: commands.RevealSeed{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.RevealSeed) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.RevealSeed.Handle)},
+		{method: "POST", path: "/api/v1/plans/{id}/draw", name: "draw_enterprises", summary: "Draw the enterprises (once; never redrawn)", in: commands.DrawEnterprises{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.DrawEnterprises) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.DrawEnterprises.Handle)},
+		{method: "POST", path: "/api/v1/plans/{id}/assign", name: "assign_inspectors", summary: "Draw the inspector teams", in: commands.AssignInspectors{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.AssignInspectors) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.AssignInspectors.Handle)},
+		{method: "POST", path: "/api/v1/plans/{id}/substitutions", name: "substitute_inspector", summary: "Record an approved recusal; the pick stream continues", in: commands.SubstituteInspector{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.SubstituteInspector) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.SubstituteInspector.Handle)},
+		{method: "GET", path: "/api/v1/plans/{id}/audit", name: "plan_audit", summary: "Auditor export: pools, tiers, draw, teams and skips (confidential)", out: plan.AuditData{},
+			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
+				a, err := s.cfg.Plans.Audit(r.Context(), r.PathValue("id"))
+				return a, http.StatusOK, err
+			}},
+		{method: "GET", path: "/public/v1/plans/{id}", name: "public_plan", summary: "A plan's public draw data: strata commitments, seed, drawn list (no tiers, no inspectors)", public: true, out: plan.PublicView{},
+			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
+				v, err := s.cfg.Plans.Public(r.Context(), r.PathValue("id"))
+				return v, http.StatusOK, err
+			}},
 	}
 }
 

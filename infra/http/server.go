@@ -28,6 +28,7 @@ import (
 type Config struct {
 	App       commands.Application
 	Directory projections.DirectoryQueries
+	Plans     projections.PlanQueries
 	// Sync brings the read models up to the log after a command, so a client reads its writes.
 	Sync      func(ctx context.Context) error
 	Validator *validation.Validator
@@ -42,6 +43,9 @@ func (c Config) Validate() error {
 	var errs []error
 	if c.Directory == nil {
 		errs = append(errs, errors.New("httpapi: Directory is nil"))
+	}
+	if c.Plans == nil {
+		errs = append(errs, errors.New("httpapi: Plans is nil"))
 	}
 	if c.Sync == nil {
 		errs = append(errs, errors.New("httpapi: Sync is nil"))
@@ -83,7 +87,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg}
-	s.routes = s.table()
+	s.routes = append(s.table(), s.planRoutes()...)
 	spec, err := json.MarshalIndent(openAPI(s.routes, cfg.Version), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)

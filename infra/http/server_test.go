@@ -43,11 +43,12 @@ func newFixture(t testing.TB) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
-	dir := memory.NewDirectory()
-	runner := projections.NewRunner(log, dir)
+	dir, plans := memory.NewDirectory(), memory.NewPlans()
+	runner := projections.NewRunner(log, dir, plans)
 	api, err := httpapi.New(httpapi.Config{
-		App:       commands.NewApplication(commands.Deps{Store: log, Now: time.Now}),
+		App:       commands.NewApplication(commands.Deps{Store: log, Now: time.Now}, dir, plans),
 		Directory: dir,
+		Plans:     plans,
 		Sync: func(ctx context.Context) error {
 			_, err := runner.CatchUp(ctx)
 			return err

@@ -4,6 +4,7 @@ package memory
 
 import (
 	"context"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -210,4 +211,32 @@ func (d *Directory) Counts(context.Context) (projections.DirectoryCounts, error)
 	return projections.DirectoryCounts{
 		Enterprises: len(d.enterprises.rows), Inspectors: len(d.inspectors.rows), Items: len(d.items.rows),
 	}, nil
+}
+
+// AllEnterprises yields every enterprise (in no set order), holding the read lock while it
+// runs so that an announcement sees one consistent directory.
+func (d *Directory) AllEnterprises(ctx context.Context) iter.Seq[directory.Enterprise] {
+	return func(yield func(directory.Enterprise) bool) {
+		d.mu.RLock()
+		defer d.mu.RUnlock()
+		for _, k := range d.enterprises.keys {
+			if ctx.Err() != nil || !yield(d.enterprises.rows[k].Enterprise) {
+				return
+			}
+		}
+	}
+}
+
+// Roster is every inspector, by id.
+func (d *Directory) Roster(context.Context) ([]directory.Inspector, error) {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make([]directory.Inspector, 0, len(d.inspectors.rows))
+	for _, r := range d.inspectors.rows {
+		in := r.Inspector
+		in.Conflicts = slices.Clone(in.Conflicts)
+		out = append(out, in)
+	}
+	slices.SortFunc(out, func(a, b directory.Inspector) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
 }
