@@ -20,9 +20,17 @@ import (
 // benchLine prints the one line format every benchmark shares (ratio = value / baseline).
 func benchLine(b *testing.B, name string, value, baseline float64, unit string) {
 	b.Helper()
-	fmt.Printf("bench: %s %.0f %s baseline=%.0f ratio=%.3f\n", name, value, unit, baseline, value/baseline)
-	b.ReportMetric(value, unit)
-	b.ReportMetric(baseline, "baseline-"+unit)
+	fmt.Printf("bench: %s %s %s baseline=%s ratio=%.3f\n", name, num(value), unit, num(baseline), value/baseline)
+	b.ReportMetric(value, name+"-"+unit)
+	b.ReportMetric(baseline, name+"-baseline-"+unit)
+}
+
+// num prints whole numbers plainly and small ones with three significant digits.
+func num(v float64) string {
+	if v >= 100 {
+		return fmt.Sprintf("%.0f", v)
+	}
+	return fmt.Sprintf("%.3g", v)
 }
 
 // peakRSS is the process's high-water resident set, in MiB (Linux: /proc/self/status VmHWM).
@@ -68,6 +76,7 @@ func BenchmarkImportAndRebuild1M(b *testing.B) {
 	}
 	f.Close()
 	ctx := context.Background()
+	resetPeakRSS()
 	for range b.N {
 		// Baseline: encoding/csv over the same file, no mapping, no validation.
 		start := time.Now()
