@@ -151,7 +151,6 @@ func Assign(in Inputs) ([]Result, error) {
 		return nil, err
 	}
 	b := newBatch(in)
-	load := make([]int, len(in.Roster)) // teams per inspector, by roster index
 	out := make([]Result, 0, len(b.tasks))
 	for _, t := range b.tasks {
 		tc := b.ctx(t)
@@ -159,12 +158,12 @@ func Assign(in Inputs) ([]Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		tc.fill(st, load)
+		tc.fill(st)
 		r := Result{Task: t.ID, Size: tc.size, Picks: st.s.Picks(), Skips: st.skips}
 		if len(st.team) == tc.size {
 			r.Status, r.Team = StatusOK, tc.ids(st.team)
 			for _, i := range st.team {
-				load[tc.pool[i].ri]++
+				b.charge(tc.pool[i].ri)
 			}
 		} else {
 			r.Status, r.Reason, r.Partial = StatusUnfilled, tc.unfilled(st), tc.ids(st.team)
@@ -174,14 +173,19 @@ func Assign(in Inputs) ([]Result, error) {
 	return out, nil
 }
 
-// batch indexes the inputs once: the roster by department and by id, pools by department set.
+// batch indexes the inputs once: the roster by department, by id and by declared conflict,
+// pools by department set.
 type batch struct {
-	in     Inputs
-	byDept map[string][]member
-	shapes map[string]shape // by departments and requirements
-	ri     map[string]int   // roster index by inspector id
-	tasks  []*Task
-	byTask map[string]*Task
+	in         Inputs
+	byDept     map[string][]member
+	shapes     map[string]*shape   // by departments and requirements
+	deptShapes map[string][]*shape // the shapes whose pool holds the department
+	ri         map[string]int      // roster index by inspector id
+	conflicts  map[string][]int    // roster indices by a USCC in their Conflicts
+	load       []int               // teams per inspector, by roster index
+	key        []byte              // scratch for shape keys
+	tasks      []*Task
+	byTask     map[string]*Task
 }
 
 // member is a pool entry: the inspector and its roster index, which keys the workload counts
@@ -192,12 +196,17 @@ type member struct {
 }
 
 func newBatch(in Inputs) *batch {
-	b := &batch{in: in, byDept: make(map[string][]member), shapes: make(map[string]shape),
-		ri: make(map[string]int, len(in.Roster)), byTask: make(map[string]*Task, len(in.Tasks))}
+	b := &batch{in: in, byDept: make(map[string][]member), shapes: make(map[string]*shape),
+		deptShapes: make(map[string][]*shape), ri: make(map[string]int, len(in.Roster)),
+		conflicts: make(map[string][]int), load: make([]int, len(in.Roster)),
+		byTask: make(map[string]*Task, len(in.Tasks))}
 	for i := range in.Roster {
 		r := &in.Roster[i]
 		b.byDept[r.Department] = append(b.byDept[r.Department], member{r, i})
 		b.ri[r.ID] = i
+		for _, u := range r.Conflicts {
+			b.conflicts[u] = append(b.conflicts[u], i)
+		}
 	}
 	for i := range in.Tasks {
 		b.tasks = append(b.tasks, &in.Tasks[i])

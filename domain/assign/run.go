@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/choucha/choucha/domain/directory"
@@ -17,59 +18,134 @@ func StreamLabel(taskID string) string { return "inspectors/" + taskID }
 // taskCtx is one task with its pool and requirement bits: bit i < len(Departments) stands for
 // "department i is represented", bit len(Departments)+j for "requirement j is covered".
 type taskCtx struct {
-	t     *Task
-	pool  []member // sorted by id
-	masks []uint32 // requirement bits each pool member covers
-	size  int
-	cap   int
-	key   string
-	all   uint32 // every requirement bit
-	dept  uint32 // the department bits
+	t *Task
+	*shape
+	load []int // teams per inspector, by roster index; constant while the task is filled
+	size int
+	cap  int
+	key  string
+	all  uint32 // every requirement bit
+	dept uint32 // the department bits
+	// left counts, per pattern, the candidates still in the stream's pool that pass rules 1–4:
+	// the composition test needs only which patterns are left, not who.
+	left []int
+	buf  []uint32 // scratch for check
 }
 
 // shape is what tasks with the same departments and requirements share: pool and masks, built
-// once per batch and read-only.
+// once per batch, and the pool's distinct masks (patterns) with how many of their members the
+// batch's loads still allow (kept up to date by batch.charge).
 type shape struct {
-	pool  []member
-	masks []uint32
+	pool     []member
+	masks    []uint32
+	pat      []int32  // pattern of each pool member: masks[i] == patterns[pat[i]]
+	patterns []uint32 // distinct masks, in order of first appearance in the pool
+	avail    []int    // per pattern: active members below the workload cap
+	scratch  []int    // reused as taskCtx.left: a batch fills one task at a time
 }
 
 func (b *batch) ctx(t *Task) *taskCtx {
-	k := shapeKey(t)
-	sh, ok := b.shapes[k]
-	if !ok {
-		for _, d := range t.Departments {
-			sh.pool = append(sh.pool, b.byDept[d]...)
-		}
-		slices.SortFunc(sh.pool, byID)
-		sh.masks = make([]uint32, len(sh.pool))
-		for i, c := range sh.pool {
-			sh.masks[i] = coverage(t, c.Inspector)
-		}
-		b.shapes[k] = sh
+	b.key = appendShapeKey(b.key[:0], t)
+	sh := b.shapes[string(b.key)]
+	if sh == nil {
+		sh = b.newShape(t)
+		b.shapes[string(b.key)] = sh
 	}
 	nd, nr := len(t.Departments), len(t.Requirements)
-	return &taskCtx{
-		t: t, pool: sh.pool, masks: sh.masks, size: max(b.in.TeamSize, nd), cap: b.in.Cap,
+	tc := &taskCtx{
+		t: t, shape: sh, load: b.load, size: max(b.in.TeamSize, nd), cap: b.in.Cap,
 		key:  draw.StratumKey(b.in.Key, StreamLabel(t.ID)),
 		all:  1<<(nd+nr) - 1,
 		dept: 1<<nd - 1,
 	}
+	// Rules 1–4 for the task's whole pool: avail less the members who conflict with the
+	// enterprise or were on its last inspection. Removals from the stream's pool are counted
+	// as they happen (tc.removed).
+	tc.left = append(sh.scratch[:0], sh.avail...)
+	sh.scratch = tc.left
+	var out []int // pool indices, possibly repeated
+	for _, ri := range b.conflicts[t.USCC] {
+		if c := &b.in.Roster[ri]; c.ConflictsWith(t.USCC) {
+			if j, ok := tc.index(c.ID); ok {
+				out = append(out, j)
+			}
+		}
+	}
+	for _, id := range t.LastInspectors {
+		if j, ok := tc.index(id); ok {
+			out = append(out, j)
+		}
+	}
+	slices.Sort(out)
+	for _, j := range slices.Compact(out) {
+		if b.available(tc.pool[j]) {
+			tc.left[tc.pat[j]]--
+		}
+	}
+	return tc
 }
 
-// shapeKey names a task's departments and requirements unambiguously (length-prefixed).
-func shapeKey(t *Task) string {
-	var b strings.Builder
-	put := func(s string) { fmt.Fprintf(&b, "%d:%s", len(s), s) }
+func (b *batch) newShape(t *Task) *shape {
+	sh := &shape{}
 	for _, d := range t.Departments {
-		put(d)
+		sh.pool = append(sh.pool, b.byDept[d]...)
+		b.deptShapes[d] = append(b.deptShapes[d], sh)
 	}
-	b.WriteByte('|')
+	slices.SortFunc(sh.pool, byID)
+	sh.masks = make([]uint32, len(sh.pool))
+	sh.pat = make([]int32, len(sh.pool))
+	index := make(map[uint32]int32)
+	for i, c := range sh.pool {
+		m := coverage(t, c.Inspector)
+		p, ok := index[m]
+		if !ok {
+			p = int32(len(sh.patterns))
+			index[m] = p
+			sh.patterns = append(sh.patterns, m)
+			sh.avail = append(sh.avail, 0)
+		}
+		sh.masks[i], sh.pat[i] = m, p
+		if b.available(c) {
+			sh.avail[p]++
+		}
+	}
+	return sh
+}
+
+// available: rules 1 and 4, the ones that do not depend on the task.
+func (b *batch) available(c member) bool { return c.Active && b.load[c.ri] < b.in.Cap }
+
+// charge counts one more team for roster index ri. When that takes the inspector to the cap,
+// every shape whose pool holds them has one member fewer available.
+func (b *batch) charge(ri int) {
+	b.load[ri]++
+	c := &b.in.Roster[ri]
+	if b.load[ri] != b.in.Cap || !c.Active {
+		return
+	}
+	for _, sh := range b.deptShapes[c.Department] {
+		if j, ok := sh.index(c.ID); ok {
+			sh.avail[sh.pat[j]]--
+		}
+	}
+}
+
+// appendShapeKey appends a name of t's departments and requirements to buf, unambiguous
+// (length-prefixed).
+func appendShapeKey(buf []byte, t *Task) []byte {
+	for _, d := range t.Departments {
+		buf = appendPrefixed(buf, d)
+	}
+	buf = append(buf, '|')
 	for _, q := range t.Requirements {
-		put(q.Department)
-		put(q.Qualification)
+		buf = appendPrefixed(appendPrefixed(buf, q.Department), q.Qualification)
 	}
-	return b.String()
+	return buf
+}
+
+func appendPrefixed(buf []byte, s string) []byte {
+	buf = strconv.AppendInt(buf, int64(len(s)), 10)
+	return append(append(buf, ':'), s...)
 }
 
 // coverage is the set of t's requirements that inspector c covers.
@@ -92,7 +168,7 @@ func coverage(t *Task, c *directory.Inspector) uint32 {
 func (tc *taskCtx) mask(i int) uint32 { return tc.masks[i] }
 
 type state struct {
-	rem     *draw.Remaining
+	rem     remaining
 	s       *draw.Stream
 	team    []int // pool indices, pick order
 	covered uint32
@@ -102,19 +178,20 @@ type state struct {
 // start returns the stream state at pick counter picks with the candidates used out of the
 // pool and team (a subset of used) accepted. A fresh task is start(nil, nil, 0).
 func (tc *taskCtx) start(used, team []string, picks uint64) (*state, error) {
-	rem, err := draw.NewRemaining(len(tc.pool))
-	if err != nil {
+	if uint64(len(tc.pool)) > draw.MaxPool {
+		_, err := draw.NewRemaining(len(tc.pool))
 		return nil, err
 	}
-	st := &state{rem: rem, s: draw.NewStream(tc.key)}
+	st := &state{rem: remaining{n: len(tc.pool)}, s: draw.NewStream(tc.key)}
 	for _, id := range used {
 		i, ok := tc.index(id)
-		if !ok || !rem.Remove(i) {
+		if !ok || !st.rem.Remove(i) {
 			return nil, fmt.Errorf("%w: task %s: %s was used twice or is not in its pool", ErrRecord, tc.t.ID, id)
 		}
+		tc.removed(i)
 	}
-	if uint64(len(tc.pool)-rem.Len()) > picks {
-		return nil, fmt.Errorf("%w: task %s: %d candidates used but the stream is at pick %d", ErrRecord, tc.t.ID, len(tc.pool)-rem.Len(), picks)
+	if uint64(len(tc.pool)-st.rem.Len()) > picks {
+		return nil, fmt.Errorf("%w: task %s: %d candidates used but the stream is at pick %d", ErrRecord, tc.t.ID, len(tc.pool)-st.rem.Len(), picks)
 	}
 	// Each earlier pick only advanced the counter; its result is the recorded candidate.
 	for range picks {
@@ -131,16 +208,28 @@ func (tc *taskCtx) start(used, team []string, picks uint64) (*state, error) {
 	return st, nil
 }
 
-func (tc *taskCtx) index(id string) (int, bool) {
-	return slices.BinarySearchFunc(tc.pool, id, func(c member, id string) int { return strings.Compare(c.ID, id) })
+func (sh *shape) index(id string) (int, bool) {
+	return slices.BinarySearchFunc(sh.pool, id, func(c member, id string) int { return strings.Compare(c.ID, id) })
+}
+
+// removed accounts for pool member i leaving the stream's pool.
+func (tc *taskCtx) removed(i int) {
+	if tc.individual(i) == "" {
+		tc.left[tc.pat[i]]--
+	}
 }
 
 // fill picks until the team is full or the pool is exhausted.
-func (tc *taskCtx) fill(st *state, load []int) {
+func (tc *taskCtx) fill(st *state) {
 	for len(st.team) < tc.size && st.rem.Len() > 0 {
 		pick := st.s.Picks()
 		i := st.rem.Take(st.s.Next(st.rem.Len()))
-		if reason := tc.check(st, i, load); reason != "" {
+		reason := tc.individual(i)
+		if reason == "" {
+			tc.left[tc.pat[i]]--
+			reason = tc.compose(st, i)
+		}
+		if reason != "" {
 			st.skips = append(st.skips, Skip{Inspector: tc.pool[i].ID, Pick: pick, Reason: reason})
 			continue
 		}
@@ -150,7 +239,7 @@ func (tc *taskCtx) fill(st *state, load []int) {
 }
 
 // individual applies rules 1–4, which concern the candidate alone.
-func (tc *taskCtx) individual(i int, load []int) string {
+func (tc *taskCtx) individual(i int) string {
 	c := tc.pool[i]
 	switch {
 	case !c.Active:
@@ -159,17 +248,15 @@ func (tc *taskCtx) individual(i int, load []int) string {
 		return ReasonConflict
 	case slices.Contains(tc.t.LastInspectors, c.ID):
 		return ReasonRotation
-	case load[c.ri] >= tc.cap:
+	case tc.load[c.ri] >= tc.cap:
 		return ReasonWorkload
 	}
 	return ""
 }
 
-// check returns why candidate i (already taken from the pool) is skipped, or "".
-func (tc *taskCtx) check(st *state, i int, load []int) string {
-	if r := tc.individual(i, load); r != "" {
-		return r
-	}
+// compose applies rules 5–6 to candidate i, which passed rules 1–4 and is already taken from
+// the pool: it returns why i is skipped, or "".
+func (tc *taskCtx) compose(st *state, i int) string {
 	need := tc.all &^ (st.covered | tc.mask(i))
 	if need == 0 {
 		return ""
@@ -181,18 +268,17 @@ func (tc *taskCtx) check(st *state, i int, load []int) string {
 		}
 		return ReasonQualification
 	}
-	// Collect the distinct coverage of the candidates left; stop as soon as they suffice (more
-	// candidates can only lower the cover), so a feasible team rarely scans the whole pool.
-	var masks []uint32
-	for j, mj := range tc.masks {
-		m := mj & need
-		if m == 0 || slices.Contains(masks, m) || !st.rem.Has(j) || tc.individual(j, load) != "" {
-			continue
+	// The distinct coverage of the candidates left (those who pass rules 1–4): one mask per
+	// pattern that has any, so the test costs the number of patterns, not the pool size.
+	masks := tc.buf[:0]
+	for p, n := range tc.left {
+		if m := tc.patterns[p] & need; n > 0 && m != 0 && !slices.Contains(masks, m) {
+			masks = append(masks, m)
 		}
-		masks = append(masks, m)
-		if minCover(need, masks, slots) <= slots {
-			return ""
-		}
+	}
+	tc.buf = masks
+	if minCover(need, masks, slots) <= slots {
+		return ""
 	}
 	if minCover(need&tc.dept, masks, slots) > slots {
 		return ReasonDepartment
@@ -206,6 +292,20 @@ func (tc *taskCtx) check(st *state, i int, load []int) string {
 func minCover(need uint32, masks []uint32, limit int) int {
 	if need == 0 {
 		return 0
+	}
+	if limit < 1 {
+		return limit + 1
+	}
+	// One mask, or none at all: decided without the search (most teams are of two).
+	var union uint32
+	for _, m := range masks {
+		if m&need == need {
+			return 1
+		}
+		union |= m
+	}
+	if limit == 1 || union&need != need {
+		return limit + 1
 	}
 	seen := map[uint32]bool{0: true}
 	frontier := []uint32{0}

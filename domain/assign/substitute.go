@@ -109,7 +109,7 @@ func Substitute(in Inputs, rec Record, taskID, out, reason string) (Substitution
 	case !slices.Contains(c.team, out):
 		return Substitution{}, fmt.Errorf("%w: %s is not on task %s's team %v", ErrNotOnTeam, out, taskID, c.team)
 	}
-	load := make([]int, len(in.Roster))
+	load := b.load
 	for task, x := range cur {
 		if x.status != StatusOK {
 			continue
@@ -129,7 +129,7 @@ func Substitute(in Inputs, rec Record, taskID, out, reason string) (Substitution
 	if err != nil {
 		return Substitution{}, err
 	}
-	tc.fill(st, load)
+	tc.fill(st)
 	s := Substitution{Task: taskID, Out: out, Reason: reason, Skips: st.skips, Picks: st.s.Picks()}
 	if len(st.team) == tc.size {
 		s.Status, s.Team = StatusOK, tc.ids(st.team)

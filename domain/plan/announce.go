@@ -56,7 +56,10 @@ func YearlyCap(count func(uscc string) int, limits map[directory.Tier]int) CapCh
 // announcement time; it must precede the seed (the lottery day, or the drand round), so that
 // nobody can know the seed when the pools are fixed.
 //
-// Memory: the pools hold the caller's USCC strings (no copies); each pool is sorted once.
+// Memory and time: each eligible USCC is copied once into a compact key, all keys are sorted
+// together by a radix sort, and each pool's USCCs are slices of one string per tier, its pool
+// file, hashed as it is written (see pools.go). A USCC is checked for its shape (18
+// characters of the USCC set), not for its check characters: the directory validated those.
 func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise], overCap CapCheck) ([]directory.Change, error) {
 	if p.state != StateDraft {
 		return nil, stateErr("announce", p.state)
@@ -67,7 +70,7 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 		return nil, errs.err()
 	}
 	sc := p.spec.Scope
-	var pools [4][]string
+	var entries []poolEntry
 	ineligible := make(map[string]int)
 	capped := make(map[string]int) // keyed by the checker's reason: no string built per enterprise
 	var bad error
@@ -86,13 +89,19 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 			ineligible[IneligibleStatus]++
 			continue
 		}
-		t := slices.Index(directory.Tiers, string(e.Tier))
+		t := tierIndex(e.Tier)
 		if t < 0 {
 			bad = fmt.Errorf("%w: enterprise %s has no valid tier (%q)", ErrDirectory, e.USCC, e.Tier)
 			break
 		}
 		// A USCC with a newline or another stray byte would make the canonical pool ambiguous.
-		if err := directory.ValidateUSCC(e.USCC); err != nil {
+		// Only its shape is checked here (usccShaped says why); a misshapen one is refused with
+		// directory.ValidateUSCC's error, which it cannot pass.
+		if !usccShaped(e.USCC) {
+			err := directory.ValidateUSCC(e.USCC)
+			if err == nil {
+				err = fmt.Errorf("not %d characters of the USCC set", usccLen)
+			}
 			bad = fmt.Errorf("%w: enterprise %q: %v", ErrDirectory, e.USCC, err)
 			break
 		}
@@ -102,7 +111,8 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 				continue
 			}
 		}
-		pools[t] = append(pools[t], e.USCC)
+		entries = append(entries, poolEntry{tier: uint8(t)})
+		copy(entries[len(entries)-1].uscc[:], e.USCC)
 	}
 	if bad != nil {
 		return nil, bad
@@ -110,16 +120,16 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 	for why, n := range capped {
 		ineligible[IneligibleCapPrefix+why] += n
 	}
-	for t := range pools {
-		slices.Sort(pools[t])
-	}
-	if dup, ok := duplicate(pools[:]); ok {
+	sortEntries(entries)
+	if dup, ok := duplicateEntry(entries); ok {
 		return nil, fmt.Errorf("%w: enterprise %s appears more than once", ErrDirectory, dup)
 	}
+	pools, files := buildPools(entries)
 	ev := AnnouncedV1{AnnouncedAt: at, Ineligible: ineligible}
 	if len(ineligible) == 0 {
 		ev.Ineligible = nil
 	}
+	var committed []committedPool
 	for t, pool := range pools {
 		if len(pool) == 0 {
 			continue
@@ -128,43 +138,22 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 		r := p.spec.Ratios.Of(tier)
 		ev.Strata = append(ev.Strata, StratumV1{
 			Label: fmt.Sprintf("S%d", len(ev.Strata)+1), Tier: tier,
-			PoolSize: len(pool), PoolSHA256: PoolSHA256(pool), Ratio: r, Count: r.Count(len(pool)),
-			Pool: slices.Clip(pool),
+			PoolSize: len(pool), PoolSHA256: files[t].sha, Ratio: r, Count: r.Count(len(pool)),
+			Pool: pool,
 		})
+		committed = append(committed, files[t])
 	}
 	if len(ev.Strata) == 0 {
 		return nil, fmt.Errorf("%w (left out: %v)", ErrNoEligible, ineligible)
 	}
-	return p.emit(directory.Change{Type: Announced, Payload: ev}), nil
+	changes := p.emit(directory.Change{Type: Announced, Payload: ev})
+	p.committed = committed // after emit: applying an announcement forgets the files
+	return changes, nil
 }
 
 func sortedHas(xs []string, x string) bool {
 	_, ok := slices.BinarySearch(xs, x)
 	return ok
-}
-
-// duplicate finds a USCC in two places of the sorted pools (within one, or across tiers).
-func duplicate(pools [][]string) (string, bool) {
-	for a, pa := range pools {
-		for i := 1; i < len(pa); i++ {
-			if pa[i] == pa[i-1] {
-				return pa[i], true
-			}
-		}
-		for _, pb := range pools[a+1:] {
-			for i, j := 0, 0; i < len(pa) && j < len(pb); {
-				switch c := strings.Compare(pa[i], pb[j]); {
-				case c == 0:
-					return pa[i], true
-				case c < 0:
-					i++
-				default:
-					j++
-				}
-			}
-		}
-	}
-	return "", false
 }
 
 // PoolSHA256 is the commitment to a pool: hex SHA-256 of its lines, each followed by "\n"

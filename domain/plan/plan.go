@@ -43,6 +43,7 @@ type Plan struct {
 	spec        Spec
 	announcedAt time.Time
 	strata      []Stratum
+	committed   []committedPool // per stratum, when this plan announced them itself (not Apply)
 	ineligible  map[string]int
 	sources     [][]uint64
 	revealedAt  time.Time
@@ -141,7 +142,7 @@ func (p *Plan) apply(typ string, v any) error {
 		p.spec, p.state = e.Plan, StateDraft
 	case Announced:
 		e := deref[AnnouncedV1](v)
-		p.announcedAt, p.ineligible = e.AnnouncedAt, e.Ineligible
+		p.announcedAt, p.ineligible, p.committed = e.AnnouncedAt, e.Ineligible, nil
 		p.strata = make([]Stratum, len(e.Strata))
 		for i, s := range e.Strata {
 			p.strata[i] = Stratum{Label: s.Label, Tier: s.Tier, PoolSize: s.PoolSize, PoolSHA256: s.PoolSHA256, Ratio: s.Ratio, Count: s.Count, Pool: s.Pool}

@@ -61,7 +61,7 @@ func (p *Plan) DrawEnterprises() ([]directory.Change, error) {
 	key := draw.Key(p.sources)
 	ev := EnterprisesDrawnV1{Algorithm: Algorithm, Strata: make([]DrawnStratumV1, len(p.strata))}
 	for i, s := range p.strata {
-		if len(s.Pool) != s.PoolSize || PoolSHA256(s.Pool) != s.PoolSHA256 {
+		if !p.poolCommitted(i) {
 			return nil, fmt.Errorf("%w: stratum %s", ErrCommitment, s.Label)
 		}
 		picks, err := draw.Select(draw.StratumKey(key, s.Label), len(s.Pool), s.Count)
@@ -75,6 +75,22 @@ func (p *Plan) DrawEnterprises() ([]directory.Change, error) {
 		ev.Strata[i] = DrawnStratumV1{Label: s.Label, Drawn: drawn}
 	}
 	return p.emit(directory.Change{Type: EnterprisesDrawn, Payload: ev}), nil
+}
+
+// poolCommitted checks stratum i's pool against its commitment. A pool that came with an
+// event (Apply) is untrusted until hashed. A pool this plan announced itself was hashed as its
+// file was written (buildPools); that file is an immutable string only the plan holds, so
+// comparing the pool with its lines (pointer-equal slices of it, unless someone replaced a
+// member of the shared slice) proves the same hash without computing it again.
+func (p *Plan) poolCommitted(i int) bool {
+	s := p.strata[i]
+	if len(s.Pool) != s.PoolSize {
+		return false
+	}
+	if i < len(p.committed) && p.committed[i].sha == s.PoolSHA256 && p.committed[i].holds(s.Pool) {
+		return true
+	}
+	return PoolSHA256(s.Pool) == s.PoolSHA256
 }
 
 // Drawn returns every drawn USCC, stratum by stratum in pick order.

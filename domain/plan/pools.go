@@ -1,0 +1,246 @@
+package plan
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"strings"
+
+	"github.com/choucha/choucha/domain/directory"
+)
+
+// How Announce builds the pools of a large directory (10M enterprises, ≈9.5M eligible): every
+// eligible USCC is copied into a fixed-size array beside its tier (poolEntry), so that sorting
+// reads and moves one contiguous slice instead of chasing each string into its own CSV row
+// somewhere in a multi-GB heap. One MSD radix sort orders all tiers at once; a duplicate, even
+// across tiers, is then two adjacent equal keys; a pass in that order writes each tier's pool
+// file ("USCC\n" lines) into one string per tier, hashing it on the way, and each pool's USCCs
+// are slices of that string, ascending because the pass is.
+
+// usccLen is the length of every USCC (GB 32100-2015; directory.ValidateUSCC).
+const usccLen = 18
+
+// poolLine is the length of one line of a pool file: a USCC and its "\n".
+const poolLine = usccLen + 1
+
+// poolEntry is one eligible enterprise: its USCC's bytes and its tier (index in directory.Tiers).
+type poolEntry struct {
+	uscc [usccLen]byte
+	tier uint8
+}
+
+// usccByte[c] says whether c is in the USCC character set, as directory.USCCCheckDigit (which
+// checks only the set) defines it: built from it once, so the two cannot drift apart.
+var usccByte = func() (t [256]bool) {
+	for c := range t {
+		_, err := directory.USCCCheckDigit(strings.Repeat(string([]byte{byte(c)}), usccLen-1))
+		t[c] = err == nil
+	}
+	return t
+}()
+
+// usccShaped is the check Announce makes of each eligible USCC: 18 characters of the USCC set.
+// That is all the pools need (fixed-size keys; no "\n" or other stray byte that could make
+// the canonical pool file ambiguous). The rest of directory.ValidateUSCC (authority/type pair,
+// the two check characters) costs ≈57 ns a code, more than twice a scan of the whole
+// directory at 10M; every enterprise of the directory passed it on the way in
+// (directory.NewEnterprise, on import, registration and update).
+func usccShaped(s string) bool {
+	if len(s) != usccLen {
+		return false
+	}
+	ok := true
+	for i := range usccLen {
+		ok = ok && usccByte[s[i]]
+	}
+	return ok
+}
+
+// tierIndex is the index of t in directory.Tiers, or -1.
+func tierIndex(t directory.Tier) int {
+	if len(t) == 1 { // the tiers are single letters "A"…"D": try t's own slot first
+		if i := int(t[0]) - 'A'; i >= 0 && i < len(directory.Tiers) && directory.Tiers[i] == string(t) {
+			return i
+		}
+	}
+	for i, s := range directory.Tiers {
+		if s == string(t) {
+			return i
+		}
+	}
+	return -1
+}
+
+// smallSort is the size under which the radix sort hands a bucket to insertion sort.
+const smallSort = 32
+
+// sortEntries sorts entries by USCC, ascending byte order (the order of equal USCCs, which
+// Announce refuses anyway, is left unspecified).
+func sortEntries(a []poolEntry) {
+	if len(a) <= smallSort {
+		insertionSort(a, 0)
+		return
+	}
+	radixSort(a, make([]poolEntry, len(a)), 0, false)
+}
+
+// radixSort sorts src by the USCC bytes from d on, most significant first. dst is scratch of
+// the same length; the sorted elements end up in dst if toDst, else in src. A byte all
+// elements share (the "91" of most enterprises, a common region) costs one counting pass.
+func radixSort(src, dst []poolEntry, d int, toDst bool) {
+	for ; d < usccLen && len(src) > smallSort; d++ {
+		var count [256]int
+		for i := range src {
+			count[src[i].uscc[d]]++
+		}
+		if count[src[0].uscc[d]] == len(src) {
+			continue
+		}
+		var start, next [256]int
+		sum := 0
+		for b, c := range count {
+			start[b], next[b] = sum, sum
+			sum += c
+		}
+		for i := range src {
+			b := src[i].uscc[d]
+			dst[next[b]] = src[i]
+			next[b]++
+		}
+		for b, c := range count {
+			if c > 0 {
+				lo, hi := start[b], start[b]+c
+				radixSort(dst[lo:hi], src[lo:hi], d+1, !toDst)
+			}
+		}
+		return
+	}
+	if toDst {
+		copy(dst, src)
+		src = dst
+	}
+	insertionSort(src, d)
+}
+
+// insertionSort sorts a by the USCC bytes from d on (the bytes before d are equal).
+func insertionSort(a []poolEntry, d int) {
+	for i := 1; i < len(a); i++ {
+		for j := i; j > 0 && string(a[j].uscc[d:]) < string(a[j-1].uscc[d:]); j-- {
+			a[j], a[j-1] = a[j-1], a[j]
+		}
+	}
+}
+
+// duplicateEntry finds a USCC that occurs twice in the sorted entries and reports the one the
+// per-tier check of earlier versions reported: they checked each tier in order A…D, first
+// within the tier, then against each later tier, and each check stopped at its smallest hit.
+func duplicateEntry(a []poolEntry) (string, bool) {
+	best, bestRank := "", -1
+	for i := 0; i+1 < len(a); {
+		j := i + 1
+		for j < len(a) && a[j].uscc == a[i].uscc {
+			j++
+		}
+		if j-i > 1 {
+			var n [4]int
+			for _, e := range a[i:j] {
+				n[e.tier]++
+			}
+			if r := duplicateRank(n); bestRank < 0 || r < bestRank {
+				best, bestRank = string(a[i].uscc[:]), r
+			}
+		}
+		i = j
+	}
+	return best, bestRank >= 0
+}
+
+// duplicateRank is the position of the first check of that order that finds a USCC held n[t]
+// times by tier t.
+func duplicateRank(n [4]int) int {
+	r := 0
+	for a := range n {
+		if n[a] > 1 {
+			return r
+		}
+		r++
+		for b := a + 1; b < len(n); b++ {
+			if n[a] > 0 && n[b] > 0 {
+				return r
+			}
+			r++
+		}
+	}
+	return r
+}
+
+// committedPool is a pool file the plan wrote and hashed itself: lines is "USCC\n" per pool
+// member, in pool order; sha is its hex SHA-256.
+type committedPool struct {
+	lines string
+	sha   string
+}
+
+// buildPools splits the sorted entries into the pool of each tier (ascending, since the
+// entries are) and writes and hashes each pool's file in the same pass. Each pool's USCCs are
+// slices of its file, one string per tier.
+func buildPools(sorted []poolEntry) (pools [4][]string, files [4]committedPool) {
+	var (
+		n     [4]int
+		sb    [4]strings.Builder
+		h     [4]hash.Hash
+		chunk [4][]byte
+	)
+	for i := range sorted {
+		n[sorted[i].tier]++
+	}
+	for t := range n {
+		if n[t] > 0 {
+			sb[t].Grow(n[t] * poolLine)
+			h[t] = sha256.New()
+			chunk[t] = make([]byte, 0, 256*poolLine)
+		}
+	}
+	flush := func(t int) {
+		sb[t].Write(chunk[t])
+		h[t].Write(chunk[t])
+		chunk[t] = chunk[t][:0]
+	}
+	for i := range sorted {
+		e := &sorted[i]
+		t := e.tier
+		if len(chunk[t]) == cap(chunk[t]) {
+			flush(int(t))
+		}
+		chunk[t] = append(append(chunk[t], e.uscc[:]...), '\n')
+	}
+	for t := range n {
+		if n[t] == 0 {
+			continue
+		}
+		flush(t)
+		lines := sb[t].String()
+		files[t] = committedPool{lines: lines, sha: hex.EncodeToString(h[t].Sum(nil))}
+		pool := make([]string, n[t])
+		for j := range pool {
+			pool[j] = lines[j*poolLine : j*poolLine+usccLen]
+		}
+		pools[t] = pool
+	}
+	return pools, files
+}
+
+// holds reports whether pool is, member for member, the pool file the plan committed to:
+// then its SHA-256 is f.sha without hashing it again. A member that is still the slice of
+// f.lines the plan made compares by pointer; any other is compared byte by byte.
+func (f committedPool) holds(pool []string) bool {
+	if f.lines == "" || len(f.lines) != len(pool)*poolLine {
+		return false
+	}
+	for j, s := range pool {
+		if s != f.lines[j*poolLine:j*poolLine+usccLen] {
+			return false
+		}
+	}
+	return true
+}
