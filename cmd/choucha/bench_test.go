@@ -64,7 +64,7 @@ func splitLines(s string) []string {
 // append) beside reading the same CSV without validation; then the start-up rebuild of the
 // read models from that log beside a raw sequential read of the log file's events.
 func BenchmarkImportAndRebuild1M(b *testing.B) {
-	const n = 1_000_000
+	n := envSize(b, "CHOUCHA_BENCH_IMPORT_ROWS", 1_000_000)
 	dir := b.TempDir()
 	csvPath := filepath.Join(dir, "enterprises.csv")
 	f, err := os.Create(csvPath)

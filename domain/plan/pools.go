@@ -29,15 +29,22 @@ type poolEntry struct {
 	tier uint8
 }
 
-// usccByte[c] says whether c is in the USCC character set, as directory.USCCCheckDigit (which
-// checks only the set) defines it: built from it once, so the two cannot drift apart.
-var usccByte = func() (t [256]bool) {
+// usccRank[c] is c's place in the USCC character set (0…30, in byte order), or -1 outside it,
+// as directory.USCCCheckDigit (which checks only the set) defines the set: built from it once,
+// so that the two cannot drift apart.
+var usccRank = func() (t [256]int8) {
+	r := int8(0)
 	for c := range t {
-		_, err := directory.USCCCheckDigit(strings.Repeat(string([]byte{byte(c)}), usccLen-1))
-		t[c] = err == nil
+		t[c] = -1
+		if _, err := directory.USCCCheckDigit(strings.Repeat(string([]byte{byte(c)}), usccLen-1)); err == nil {
+			t[c], r = r, r+1
+		}
 	}
 	return t
 }()
+
+// usccDigits is the size of the USCC character set, the radix of the sort.
+const usccDigits = 32
 
 // usccShaped is the check Announce makes of each eligible USCC: 18 characters of the USCC set.
 // That is all the pools need (fixed-size keys; no "\n" or other stray byte that could make
@@ -51,7 +58,7 @@ func usccShaped(s string) bool {
 	}
 	ok := true
 	for i := range usccLen {
-		ok = ok && usccByte[s[i]]
+		ok = ok && usccRank[s[i]] >= 0
 	}
 	return ok
 }
@@ -84,34 +91,36 @@ func sortEntries(a []poolEntry) {
 	radixSort(a, make([]poolEntry, len(a)), 0, false)
 }
 
-// radixSort sorts src by the USCC bytes from d on, most significant first. dst is scratch of
-// the same length; the sorted elements end up in dst if toDst, else in src. A byte all
-// elements share (the "91" of most enterprises, a common region) costs one counting pass.
+// radixSort sorts src by the USCC bytes from d on, most significant first, one character
+// (usccRank) a digit. dst is scratch of the same length; the sorted elements end up in dst if
+// toDst, else in src. A character all elements share (the "91" of most enterprises, a common
+// region) costs one counting pass.
 func radixSort(src, dst []poolEntry, d int, toDst bool) {
 	for ; d < usccLen && len(src) > smallSort; d++ {
-		var count [256]int
+		var count [usccDigits]int
 		for i := range src {
-			count[src[i].uscc[d]]++
+			count[usccRank[src[i].uscc[d]]&(usccDigits-1)]++
 		}
-		if count[src[0].uscc[d]] == len(src) {
+		if count[usccRank[src[0].uscc[d]]&(usccDigits-1)] == len(src) {
 			continue
 		}
-		var start, next [256]int
+		var next [usccDigits]int
 		sum := 0
 		for b, c := range count {
-			start[b], next[b] = sum, sum
+			next[b] = sum
 			sum += c
 		}
 		for i := range src {
-			b := src[i].uscc[d]
+			b := usccRank[src[i].uscc[d]] & (usccDigits - 1)
 			dst[next[b]] = src[i]
 			next[b]++
 		}
-		for b, c := range count {
+		lo := 0
+		for _, c := range count {
 			if c > 0 {
-				lo, hi := start[b], start[b]+c
-				radixSort(dst[lo:hi], src[lo:hi], d+1, !toDst)
+				radixSort(dst[lo:lo+c], src[lo:lo+c], d+1, !toDst)
 			}
+			lo += c
 		}
 		return
 	}
@@ -125,9 +134,12 @@ func radixSort(src, dst []poolEntry, d int, toDst bool) {
 // insertionSort sorts a by the USCC bytes from d on (the bytes before d are equal).
 func insertionSort(a []poolEntry, d int) {
 	for i := 1; i < len(a); i++ {
-		for j := i; j > 0 && string(a[j].uscc[d:]) < string(a[j-1].uscc[d:]); j-- {
-			a[j], a[j-1] = a[j-1], a[j]
+		x := a[i]
+		j := i
+		for ; j > 0 && string(x.uscc[d:]) < string(a[j-1].uscc[d:]); j-- {
+			a[j] = a[j-1]
 		}
+		a[j] = x
 	}
 }
 

@@ -170,9 +170,8 @@ func TestUSCCShape(t *testing.T) {
 		}
 	}
 	for c := range 256 {
-		want := strings.IndexByte("0123456789ABCDEFGHJKLMNPQRTUWXY", byte(c)) >= 0
-		if usccByte[c] != want {
-			t.Errorf("usccByte[%#x] = %v", c, usccByte[c])
+		if rank := strings.IndexByte("0123456789ABCDEFGHJKLMNPQRTUWXY", byte(c)); int(usccRank[c]) != rank {
+			t.Errorf("usccRank[%#x] = %d, want %d", c, usccRank[c], rank)
 		}
 	}
 	p := &Plan{state: StateDraft, spec: Spec{Seed: SeedSource{Type: SeedLottery, Date: "2026-12-05"}}}
