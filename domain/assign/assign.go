@@ -180,37 +180,36 @@ type batch struct {
 	byDept     map[string][]member
 	shapes     map[string]*shape   // by departments and requirements
 	deptShapes map[string][]*shape // the shapes whose pool holds the department
-	ri         map[string]int      // roster index by inspector id
 	conflicts  map[string][]int    // roster indices by a USCC in their Conflicts
 	load       []int               // teams per inspector, by roster index
 	key        []byte              // scratch for shape keys
-	tasks      []*Task
-	byTask     map[string]*Task
+	last       *shape              // the shape of lastTask, which the next task likely shares
+	lastTask   *Task
+	tasks      []*Task // by id
 }
 
 // member is a pool entry: the inspector and its roster index, which keys the workload counts
-// (a slice, not a map: the workload is read for every candidate a pick looks at).
+// (a slice, not a map: the workload is read for every candidate a pick looks at), and a copy of
+// its Active flag, so that rules 1–4 need not load the inspector.
 type member struct {
 	*directory.Inspector
-	ri int
+	ri     int
+	active bool
 }
 
 func newBatch(in Inputs) *batch {
 	b := &batch{in: in, byDept: make(map[string][]member), shapes: make(map[string]*shape),
-		deptShapes: make(map[string][]*shape), ri: make(map[string]int, len(in.Roster)),
-		conflicts: make(map[string][]int), load: make([]int, len(in.Roster)),
-		byTask: make(map[string]*Task, len(in.Tasks))}
+		deptShapes: make(map[string][]*shape), conflicts: make(map[string][]int),
+		load: make([]int, len(in.Roster)), tasks: make([]*Task, len(in.Tasks))}
 	for i := range in.Roster {
 		r := &in.Roster[i]
-		b.byDept[r.Department] = append(b.byDept[r.Department], member{r, i})
-		b.ri[r.ID] = i
+		b.byDept[r.Department] = append(b.byDept[r.Department], member{r, i, r.Active})
 		for _, u := range r.Conflicts {
 			b.conflicts[u] = append(b.conflicts[u], i)
 		}
 	}
 	for i := range in.Tasks {
-		b.tasks = append(b.tasks, &in.Tasks[i])
-		b.byTask[in.Tasks[i].ID] = &in.Tasks[i]
+		b.tasks[i] = &in.Tasks[i]
 	}
 	slices.SortFunc(b.tasks, func(x, y *Task) int { return cmp.Compare(x.ID, y.ID) })
 	return b

@@ -43,7 +43,7 @@ func refContext(in Inputs, t *Task) *refCtx {
 		dept: 1<<len(t.Departments) - 1}
 	for i := range in.Roster {
 		if slices.Contains(t.Departments, in.Roster[i].Department) {
-			tc.pool = append(tc.pool, member{&in.Roster[i], i})
+			tc.pool = append(tc.pool, member{Inspector: &in.Roster[i], ri: i})
 		}
 	}
 	slices.SortFunc(tc.pool, byID)

@@ -26,10 +26,13 @@ type taskCtx struct {
 	key  string
 	all  uint32 // every requirement bit
 	dept uint32 // the department bits
+	// conflicted and rotation are the pool indices of the members rules 2 and 3 exclude,
+	// sorted and unique.
+	conflicted, rotation []int
 	// left counts, per pattern, the candidates still in the stream's pool that pass rules 1–4:
 	// the composition test needs only which patterns are left, not who.
 	left []int
-	buf  []uint32 // scratch for check
+	buf  []uint32 // scratch for compose
 }
 
 // shape is what tasks with the same departments and requirements share: pool and masks, built
@@ -45,11 +48,14 @@ type shape struct {
 }
 
 func (b *batch) ctx(t *Task) *taskCtx {
-	b.key = appendShapeKey(b.key[:0], t)
-	sh := b.shapes[string(b.key)]
-	if sh == nil {
-		sh = b.newShape(t)
-		b.shapes[string(b.key)] = sh
+	sh := b.last
+	if sh == nil || !slices.Equal(t.Departments, b.lastTask.Departments) || !slices.Equal(t.Requirements, b.lastTask.Requirements) {
+		b.key = appendShapeKey(b.key[:0], t)
+		if sh = b.shapes[string(b.key)]; sh == nil {
+			sh = b.newShape(t)
+			b.shapes[string(b.key)] = sh
+		}
+		b.last, b.lastTask = sh, t
 	}
 	nd, nr := len(t.Departments), len(t.Requirements)
 	tc := &taskCtx{
@@ -58,27 +64,33 @@ func (b *batch) ctx(t *Task) *taskCtx {
 		all:  1<<(nd+nr) - 1,
 		dept: 1<<nd - 1,
 	}
-	// Rules 1–4 for the task's whole pool: avail less the members who conflict with the
-	// enterprise or were on its last inspection. Removals from the stream's pool are counted
-	// as they happen (tc.removed).
-	tc.left = append(sh.scratch[:0], sh.avail...)
-	sh.scratch = tc.left
-	var out []int // pool indices, possibly repeated
-	for _, ri := range b.conflicts[t.USCC] {
+	for _, ri := range b.conflicts[t.USCC] { // a superset: ConflictsWith decides
 		if c := &b.in.Roster[ri]; c.ConflictsWith(t.USCC) {
 			if j, ok := tc.index(c.ID); ok {
-				out = append(out, j)
+				tc.conflicted = append(tc.conflicted, j)
 			}
 		}
 	}
 	for _, id := range t.LastInspectors {
 		if j, ok := tc.index(id); ok {
-			out = append(out, j)
+			tc.rotation = append(tc.rotation, j)
 		}
 	}
-	slices.Sort(out)
-	for _, j := range slices.Compact(out) {
+	slices.Sort(tc.conflicted)
+	slices.Sort(tc.rotation)
+	tc.conflicted, tc.rotation = slices.Compact(tc.conflicted), slices.Compact(tc.rotation)
+	// Rules 1–4 for the task's whole pool: avail less the members who conflict with the
+	// enterprise or were on its last inspection. Removals from the stream's pool are counted
+	// as they happen.
+	tc.left = append(sh.scratch[:0], sh.avail...)
+	sh.scratch = tc.left
+	for _, j := range tc.conflicted {
 		if b.available(tc.pool[j]) {
+			tc.left[tc.pat[j]]--
+		}
+	}
+	for _, j := range tc.rotation {
+		if b.available(tc.pool[j]) && !has(tc.conflicted, j) {
 			tc.left[tc.pat[j]]--
 		}
 	}
@@ -113,7 +125,7 @@ func (b *batch) newShape(t *Task) *shape {
 }
 
 // available: rules 1 and 4, the ones that do not depend on the task.
-func (b *batch) available(c member) bool { return c.Active && b.load[c.ri] < b.in.Cap }
+func (b *batch) available(c member) bool { return c.active && b.load[c.ri] < b.in.Cap }
 
 // charge counts one more team for roster index ri. When that takes the inspector to the cap,
 // every shape whose pool holds them has one member fewer available.
@@ -240,18 +252,24 @@ func (tc *taskCtx) fill(st *state) {
 
 // individual applies rules 1–4, which concern the candidate alone.
 func (tc *taskCtx) individual(i int) string {
-	c := tc.pool[i]
+	c := &tc.pool[i]
 	switch {
-	case !c.Active:
+	case !c.active:
 		return ReasonInactive
-	case c.ConflictsWith(tc.t.USCC):
+	case has(tc.conflicted, i): // c.ConflictsWith(tc.t.USCC)
 		return ReasonConflict
-	case slices.Contains(tc.t.LastInspectors, c.ID):
+	case has(tc.rotation, i): // slices.Contains(tc.t.LastInspectors, c.ID)
 		return ReasonRotation
 	case tc.load[c.ri] >= tc.cap:
 		return ReasonWorkload
 	}
 	return ""
+}
+
+// has reports whether sorted holds i.
+func has(sorted []int, i int) bool {
+	_, found := slices.BinarySearch(sorted, i)
+	return found
 }
 
 // compose applies rules 5–6 to candidate i, which passed rules 1–4 and is already taken from

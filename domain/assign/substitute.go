@@ -100,7 +100,11 @@ func Substitute(in Inputs, rec Record, taskID, out, reason string) (Substitution
 		return Substitution{}, err
 	}
 	b := newBatch(in)
-	t, c := b.byTask[taskID], cur[taskID]
+	var t *Task
+	if k, ok := slices.BinarySearchFunc(b.tasks, taskID, func(t *Task, id string) int { return strings.Compare(t.ID, id) }); ok {
+		t = b.tasks[k]
+	}
+	c := cur[taskID]
 	switch {
 	case t == nil || c == nil:
 		return Substitution{}, fmt.Errorf("%w: no task %q", ErrInput, taskID)
@@ -109,20 +113,24 @@ func Substitute(in Inputs, rec Record, taskID, out, reason string) (Substitution
 	case !slices.Contains(c.team, out):
 		return Substitution{}, fmt.Errorf("%w: %s is not on task %s's team %v", ErrNotOnTeam, out, taskID, c.team)
 	}
+	ri := make(map[string]int, len(in.Roster)) // roster index by inspector id
+	for i, r := range in.Roster {
+		ri[r.ID] = i
+	}
 	load := b.load
 	for task, x := range cur {
 		if x.status != StatusOK {
 			continue
 		}
 		for _, id := range x.team {
-			i, ok := b.ri[id]
+			i, ok := ri[id]
 			if !ok {
 				return Substitution{}, fmt.Errorf("%w: task %s: %s is not in the roster", ErrRecord, task, id)
 			}
 			load[i]++
 		}
 	}
-	load[b.ri[out]]--
+	load[ri[out]]--
 	tc := b.ctx(t)
 	stay := slices.DeleteFunc(slices.Clone(c.team), func(id string) bool { return id == out })
 	st, err := tc.start(c.used, stay, c.picks)
