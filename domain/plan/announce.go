@@ -70,7 +70,7 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 		return nil, errs.err()
 	}
 	sc := p.spec.Scope
-	var entries []poolEntry
+	var entries entryChunks
 	ineligible := make(map[string]int)
 	capped := make(map[string]int) // keyed by the checker's reason: no string built per enterprise
 	var bad error
@@ -111,8 +111,7 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 				continue
 			}
 		}
-		entries = append(entries, poolEntry{tier: uint8(t)})
-		copy(entries[len(entries)-1].uscc[:], e.USCC)
+		entries.add(e.USCC, t)
 	}
 	if bad != nil {
 		return nil, bad
@@ -120,11 +119,11 @@ func (p *Plan) Announce(at time.Time, enterprises iter.Seq[directory.Enterprise]
 	for why, n := range capped {
 		ineligible[IneligibleCapPrefix+why] += n
 	}
-	sortEntries(entries)
-	if dup, ok := duplicateEntry(entries); ok {
+	sorted := entries.sorted()
+	if dup, ok := duplicateEntry(sorted); ok {
 		return nil, fmt.Errorf("%w: enterprise %s appears more than once", ErrDirectory, dup)
 	}
-	pools, files := buildPools(entries)
+	pools, files := buildPools(sorted)
 	ev := AnnouncedV1{AnnouncedAt: at, Ineligible: ineligible}
 	if len(ineligible) == 0 {
 		ev.Ineligible = nil

@@ -28,6 +28,15 @@ func testUSCC(tb testing.TB, region, i int) string {
 	return first + string(d)
 }
 
+// sortEntries sorts a through entryChunks, as Announce does.
+func sortEntries(a []poolEntry) {
+	var c entryChunks
+	for _, e := range a {
+		c.add(string(e.uscc[:]), int(e.tier))
+	}
+	copy(a, c.sorted())
+}
+
 func entryOf(s string, tier int) poolEntry {
 	e := poolEntry{tier: uint8(tier)}
 	copy(e.uscc[:], s)
@@ -38,12 +47,15 @@ func entryOf(s string, tier int) poolEntry {
 // and for inputs with many shared prefixes and equal keys.
 func TestSortEntriesMatchesStringSort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 2, smallSort - 1, smallSort, smallSort + 1, 100, 1000, 50_000} {
+	for _, n := range []int{0, 1, 2, smallSort - 1, smallSort, smallSort + 1, 100, 1000, 1025, 50_000} {
 		for _, regions := range []int{1, 7, 300} {
 			var a []poolEntry
 			var want []string
 			for range n {
 				s := testUSCC(t, r.IntN(regions), r.IntN(max(n/2, 1)))
+				if regions == 1 && n < 1000 {
+					s = testUSCC(t, 0, 1) // all equal
+				}
 				a = append(a, entryOf(s, r.IntN(4)))
 				want = append(want, s)
 			}
@@ -190,5 +202,25 @@ func TestTierIndex(t *testing.T) {
 		if got := tierIndex(c.t); got != c.want || got != slices.Index(directory.Tiers, string(c.t)) {
 			t.Errorf("tierIndex(%q) = %d", c.t, got)
 		}
+	}
+}
+
+// Chunks grow to 64Ki entries and stay there, however many entries come.
+func TestEntryChunksGrowth(t *testing.T) {
+	var c entryChunks
+	u := testUSCC(t, 0, 1)
+	const n = 5_000_000
+	for i := range n {
+		c.add(u, i%4)
+	}
+	total := len(c.cur)
+	for i, ch := range c.full {
+		if want := 1 << 10 << min(i, 6); len(ch) != want || cap(ch) != want {
+			t.Fatalf("chunk %d: %d of %d entries, want %d", i, len(ch), cap(ch), want)
+		}
+		total += len(ch)
+	}
+	if total != n || c.n != n {
+		t.Fatalf("%d entries in chunks, counted %d, want %d", total, c.n, n)
 	}
 }

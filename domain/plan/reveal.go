@@ -49,7 +49,7 @@ func (p *Plan) RevealSeed(sources [][]uint64, at time.Time) ([]directory.Change,
 
 // DrawEnterprises draws every stratum: draw.Select(draw.StratumKey(key, label), pool size,
 // count) over the canonical pool, the drawn USCCs in pick order. Each pool is first checked
-// against its commitment. A plan draws once: a second call returns ErrRedraw.
+// against its commitment (poolCommitted). A plan draws once: a second call returns ErrRedraw.
 func (p *Plan) DrawEnterprises() ([]directory.Change, error) {
 	switch p.state {
 	case StateSeedRevealed:
