@@ -63,6 +63,8 @@ type Application struct {
 	DrawEnterprises      DrawEnterprisesHandler
 	AssignInspectors     AssignInspectorsHandler
 	SubstituteInspector  SubstituteInspectorHandler
+	RequestRecusal       RequestRecusalHandler
+	DecideRecusal        DecideRecusalHandler
 }
 
 // NewApplication wires every handler to the same store and clock; plans also read the
@@ -88,6 +90,8 @@ func NewApplication(d Deps, dir DirectorySnapshot, history InspectionHistory) Ap
 		DrawEnterprises:      NewDrawEnterprisesHandler(d),
 		AssignInspectors:     NewAssignInspectorsHandler(d, dir, history),
 		SubstituteInspector:  NewSubstituteInspectorHandler(d),
+		RequestRecusal:       NewRequestRecusalHandler(d),
+		DecideRecusal:        NewDecideRecusalHandler(d),
 	}
 }
 

@@ -44,10 +44,11 @@ type PlanView struct {
 	Tasks       int             `json:"tasks"`
 	Unfilled    int             `json:"unfilled"`
 	Substituted int             `json:"substitutions"`
+	Recusals    []plan.Recusal  `json:"recusals,omitempty"`
 }
 
 func NewPlanView(p *plan.Plan, version uint64) PlanView {
-	v := PlanView{PlanSummary: NewPlanSummary(p), Version: version, Spec: p.Spec(), Ineligible: p.Ineligible(), Draw: p.Public()}
+	v := PlanView{PlanSummary: NewPlanSummary(p), Version: version, Spec: p.Spec(), Ineligible: p.Ineligible(), Draw: p.Public(), Recusals: p.Recusals()}
 	if t := p.AnnouncedAt(); !t.IsZero() {
 		v.AnnouncedAt = &t
 	}

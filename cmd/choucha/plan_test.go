@@ -144,7 +144,10 @@ func TestPlanThroughAPIAndVerify(t *testing.T) {
 	if task == "" {
 		t.Fatal("no task got a team")
 	}
-	api.must("POST", "/api/v1/plans/P2026-01/substitutions", map[string]any{"task": task, "inspector": out1, "reason": "企业申请回避：亲属关系"}, 200)
+	api.must("POST", "/api/v1/plans/P2026-01/recusals", map[string]any{"task": task, "inspector": out1, "by": "enterprise", "reason": "检查人员为法定代表人近亲属"}, 201)
+	api.must("POST", "/api/v1/plans/P2026-01/recusals", map[string]any{"task": task, "inspector": out1, "by": "inspector", "reason": "again"}, 400)
+	api.must("POST", "/api/v1/plans/P2026-01/recusals/R1/decision", map[string]any{"approve": true, "note": "经审核属实"}, 200)
+	api.must("POST", "/api/v1/plans/P2026-01/recusals/R1/decision", map[string]any{"approve": false, "note": "again"}, 400)
 	api.must("POST", "/api/v1/plans/P2026-01/substitutions", map[string]any{"task": task, "inspector": out1, "reason": "again"}, 400)
 	audit = api.must("GET", "/api/v1/plans/P2026-01/audit", nil, 200)
 	var after plan.AuditData

@@ -15,10 +15,12 @@ const (
 	EnterprisesDrawn     = "plan.enterprises_drawn.v1"
 	InspectorsAssigned   = "plan.inspectors_assigned.v1"
 	SubstitutionRecorded = "plan.substitution_recorded.v1"
+	RecusalRequested     = "plan.recusal_requested.v1"
+	RecusalDecided       = "plan.recusal_decided.v1"
 )
 
 // EventTypes lists every plan event type, in lifecycle order.
-var EventTypes = []string{Created, Announced, SeedRevealed, EnterprisesDrawn, InspectorsAssigned, SubstitutionRecorded}
+var EventTypes = []string{Created, Announced, SeedRevealed, EnterprisesDrawn, InspectorsAssigned, SubstitutionRecorded, RecusalRequested, RecusalDecided}
 
 // Stream is the event stream id of a plan.
 func Stream(id string) string { return "plan-" + id }

@@ -99,7 +99,7 @@ func TestApplyRefusesEventsOutOfOrder(t *testing.T) {
 	if err := p.Apply("plan.unknown.v1", []byte(`{}`)); err == nil {
 		t.Fatal("unknown event type applied")
 	}
-	if len(plan.EventTypes) != 6 {
+	if len(plan.EventTypes) != 8 {
 		t.Fatal(plan.EventTypes)
 	}
 }

@@ -49,6 +49,7 @@ type Plan struct {
 	revealedAt  time.Time
 	assignment  *InspectorsAssignedV1
 	subs        []assign.Substitution
+	recusals    []Recusal
 }
 
 func (p *Plan) State() State               { return p.state }
@@ -99,6 +100,10 @@ func Decode(typ string, payload []byte) (any, error) {
 		v = new(InspectorsAssignedV1)
 	case SubstitutionRecorded:
 		v = new(SubstitutionRecordedV1)
+	case RecusalRequested:
+		v = new(RecusalRequestedV1)
+	case RecusalDecided:
+		v = new(RecusalDecidedV1)
 	default:
 		return nil, fmt.Errorf("plan: unknown event type %q", typ)
 	}
@@ -132,6 +137,7 @@ func (p *Plan) apply(typ string, v any) error {
 	want := map[string]State{
 		Created: StateNone, Announced: StateDraft, SeedRevealed: StateAnnounced,
 		EnterprisesDrawn: StateSeedRevealed, InspectorsAssigned: StateDrawn, SubstitutionRecorded: StateAssigned,
+		RecusalRequested: StateAssigned, RecusalDecided: StateAssigned,
 	}
 	if s, ok := want[typ]; ok && p.state != s {
 		return fmt.Errorf("%w: event %s in state %q", ErrState, typ, p.state)
@@ -169,6 +175,19 @@ func (p *Plan) apply(typ string, v any) error {
 	case SubstitutionRecorded:
 		e := deref[SubstitutionRecordedV1](v)
 		p.subs = append(p.subs, e.Substitution)
+	case RecusalRequested:
+		e := deref[RecusalRequestedV1](v)
+		p.recusals = append(p.recusals, e.Recusal)
+	case RecusalDecided:
+		e := deref[RecusalDecidedV1](v)
+		i := slices.IndexFunc(p.recusals, func(r Recusal) bool { return r.ID == e.ID })
+		if i < 0 || p.recusals[i].Status != RecusalPending {
+			return fmt.Errorf("%s: no pending recusal %q", typ, e.ID)
+		}
+		p.recusals[i].Status, p.recusals[i].Note, p.recusals[i].DecidedAt = RecusalRejected, e.Note, e.DecidedAt
+		if e.Approved {
+			p.recusals[i].Status = RecusalApproved
+		}
 	default:
 		return fmt.Errorf("plan: unknown event type %q", typ)
 	}

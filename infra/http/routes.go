@@ -182,6 +182,13 @@ func (s *Server) planRoutes() []route {
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.AssignInspectors) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.AssignInspectors.Handle)},
 		{method: "POST", path: "/api/v1/plans/{id}/substitutions", name: "substitute_inspector", summary: "Record an approved recusal; the pick stream continues", in: commands.SubstituteInspector{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.SubstituteInspector) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.SubstituteInspector.Handle)},
+		{method: "POST", path: "/api/v1/plans/{id}/recusals", name: "request_recusal", summary: "Request a recusal (回避) for an inspector on a task, by the inspector or the enterprise", in: commands.RequestRecusal{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusCreated, func(r *http.Request, c *commands.RequestRecusal) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.RequestRecusal.Handle)},
+		{method: "POST", path: "/api/v1/plans/{id}/recusals/{recusal}/decision", name: "decide_recusal", summary: "Approve (substitute, continuing the pick stream) or reject a recusal request", in: commands.DecideRecusal{}, out: commands.Outcome{},
+			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.DecideRecusal) error {
+				c.ID, c.Recusal = r.PathValue("id"), r.PathValue("recusal")
+				return nil
+			}, s.cfg.App.DecideRecusal.Handle)},
 		{method: "GET", path: "/api/v1/plans/{id}/audit", name: "plan_audit", summary: "Auditor export: pools, tiers, draw, teams and skips (confidential)", out: plan.AuditData{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				a, err := s.cfg.Plans.Audit(r.Context(), r.PathValue("id"))
