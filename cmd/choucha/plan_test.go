@@ -179,6 +179,19 @@ func TestPlanThroughAPIAndVerify(t *testing.T) {
 		t.Fatalf("verify tampered: %d %s", code, out)
 	}
 
+	// A second plan of the year: the A enterprises drawn by the first are over their yearly
+	// cap (rule 8) and left out, and the plan says so.
+	round2 := uint64((time.Now().Unix()+30-plan.DrandQuicknetGenesis)/plan.DrandQuicknetPeriod) + 1
+	create["id"], create["seed"] = "P2026-02", map[string]any{"type": "drand", "round": round2}
+	create["draw_date"] = plan.DrandRoundTime(round2).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	api.must("POST", "/api/v1/plans", create, 201)
+	api.must("POST", "/api/v1/plans/P2026-02/announce", map[string]any{}, 200)
+	var second struct{ Ineligible map[string]int }
+	json.Unmarshal(api.must("GET", "/api/v1/plans/P2026-02", nil, 200), &second)
+	if got, want := second.Ineligible["cap:yearly_cap_A"], len(a.Strata[0].Drawn); got != want || want == 0 {
+		t.Fatalf("yearly cap exclusions %d, want the %d A enterprises drawn by the first plan (%v)", got, want, second.Ineligible)
+	}
+
 	// The public view: commitments and the drawn list, no tiers, no pools, no inspectors.
 	public := apiClient{t: t, url: srv.url}
 	pub := string(public.must("GET", "/public/v1/plans/P2026-01", nil, 200))
