@@ -4,7 +4,6 @@ GO ?= go
 BIN := bin/choucha
 DATA ?= data
 ADDR ?= 127.0.0.1:8080
-export GOFLAGS := -mod=mod
 
 .PHONY: run test build vet fuzz bench clean demo
 
