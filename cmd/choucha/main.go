@@ -18,6 +18,9 @@ usage:
                                                           import a CSV, all or nothing
   choucha gen     --enterprises N --inspectors M --items K --out DIR [--seed S]
                                                           write deterministic demo CSVs
+  choucha token   issue --role regulator --department D | --role inspector --inspector ID
+                  [--name N] [--expires 90d] [--data DIR]         issue a bearer token (printed once)
+  choucha token   revoke ID [--reason R] | list [--data DIR]
   choucha verify  log [--data DIR]                        check every hash chain of the log
   choucha verify  plan FILE                               recompute a plan's draw and teams from its audit export
   choucha verify  rfc3797 --seeds SEEDS --pool POOL --count K
@@ -39,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runImport(args[1:], stdout, stderr)
 	case "gen":
 		return runGen(args[1:], stdout, stderr)
+	case "token":
+		return runToken(args[1:], stdout, stderr)
 	case "verify":
 		if len(args) > 1 {
 			switch args[1] {

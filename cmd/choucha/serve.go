@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/choucha/choucha/commands"
+	"github.com/choucha/choucha/infra/auth"
 	httpapi "github.com/choucha/choucha/infra/http"
 	"github.com/choucha/choucha/infra/memory"
 	"github.com/choucha/choucha/infra/metrics"
@@ -56,7 +57,8 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 	store := m.Store(logFile)
 
 	dir, plans := memory.NewDirectory(), memory.NewPlans()
-	runner := projections.NewRunner(store, dir, plans)
+	tokens := auth.NewTokens() // issued bearer tokens: a read model of the log like the others
+	runner := projections.NewRunner(store, dir, plans, tokens)
 	start := time.Now()
 	n, err := runner.CatchUp(ctx)
 	if err != nil {
@@ -83,6 +85,8 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 		Validator:      validation.New(),
 		Metrics:        m,
 		AdminTokenHash: sha256.Sum256([]byte(token)),
+		Tokens:         tokens,
+		TokenIssuer:    auth.NewIssuer(store, time.Now),
 		Version:        version,
 	})
 	if err != nil {
@@ -120,7 +124,7 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 	return nil
 }
 
-// adminToken reads the regulator token from DATA/admin.token, creating a random one the first
+// adminToken reads the admin token from DATA/admin.token, creating a random one the first
 // time. Only its hash is kept in memory.
 func adminToken(dataDir string) (token, path string, err error) {
 	path = filepath.Join(dataDir, "admin.token")

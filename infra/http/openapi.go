@@ -46,9 +46,18 @@ func openAPI(routes []route, version string) map[string]any {
 			responses = map[string]any{"201": ok}
 		}
 		errResp := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
-		if !rt.public {
+		if rt.public {
+			responses["429"] = errResp
+			op["x-roles"] = []string{"public"}
+		} else {
 			responses["401"] = errResp
+			responses["403"] = errResp
 			op["security"] = []any{map[string]any{"bearer": []any{}}}
+			roles := []string{"admin"}
+			for _, r := range rt.roles {
+				roles = append(roles, string(r))
+			}
+			op["x-roles"] = roles
 		}
 		if rt.in != nil || rt.csv || len(rt.query) > 0 {
 			responses["400"] = errResp
@@ -75,7 +84,13 @@ func openAPI(routes []route, version string) map[string]any {
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{"title": "choucha API", "version": version,
-			"description": "双随机、一公开 market supervision. /api/v1 needs a regulator bearer token."},
+			"description": "双随机、一公开 market supervision. /api/v1 needs a bearer token; each operation's " +
+				"x-roles lists who may call it. admin (DATA/admin.token): everything, including tokens. " +
+				"regulator (one department, token from `choucha token issue` or POST /api/v1/tokens): " +
+				"directory reads, plans, reviews of its department's tasks. inspector (one roster entry): " +
+				"only the tasks it is assigned to. public (no token): /healthz, /openapi.json, /metrics, " +
+				"/public/*, rate-limited per client IP (429 with Retry-After). A missing or invalid token " +
+				"is 401, a role not allowed 403; neither appends anything."},
 		"paths":      paths,
 		"components": map[string]any{"schemas": schemas, "securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}},
 	}

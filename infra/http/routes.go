@@ -38,7 +38,7 @@ func (s *Server) table() []route {
 			h: func(http.ResponseWriter, *http.Request, validation.Lang) (any, int, error) {
 				return s.spec, http.StatusOK, nil
 			}},
-		{method: "GET", path: "/api/v1/directory/counts", name: "directory_counts", summary: "Sizes of the three directories", out: projections.DirectoryCounts{},
+		{method: "GET", path: "/api/v1/directory/counts", name: "directory_counts", roles: regulators, summary: "Sizes of the three directories", out: projections.DirectoryCounts{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				c, err := s.cfg.Directory.Counts(r.Context())
 				return c, http.StatusOK, err
@@ -47,7 +47,7 @@ func (s *Server) table() []route {
 		// Items (抽查事项清单)
 		{method: "POST", path: "/api/v1/items", name: "register_item", summary: "Register an inspection item", in: commands.ItemFields{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusCreated, nil, s.cfg.App.RegisterItem.Handle)},
-		{method: "GET", path: "/api/v1/items", name: "list_items", summary: "List inspection items", query: []string{"department", "category", "after", "limit"}, out: projections.Page[projections.ItemView]{},
+		{method: "GET", path: "/api/v1/items", name: "list_items", roles: regulators, summary: "List inspection items", query: []string{"department", "category", "after", "limit"}, out: projections.Page[projections.ItemView]{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				q := r.URL.Query()
 				limit, err := limitParam(q.Get("limit"))
@@ -57,7 +57,7 @@ func (s *Server) table() []route {
 				p, err := s.cfg.Directory.Items(r.Context(), projections.ItemFilter{Department: q.Get("department"), Category: q.Get("category"), After: q.Get("after"), Limit: limit})
 				return p, http.StatusOK, err
 			}},
-		{method: "GET", path: "/api/v1/items/{code}", name: "get_item", summary: "Get an inspection item", out: projections.ItemView{},
+		{method: "GET", path: "/api/v1/items/{code}", name: "get_item", roles: regulators, summary: "Get an inspection item", out: projections.ItemView{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				v, err := s.cfg.Directory.Item(r.Context(), r.PathValue("code"))
 				return v, http.StatusOK, err
@@ -74,7 +74,7 @@ func (s *Server) table() []route {
 		// Enterprises (检查对象名录库)
 		{method: "POST", path: "/api/v1/enterprises", name: "register_enterprise", summary: "Register an enterprise", in: commands.EnterpriseFields{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusCreated, nil, s.cfg.App.RegisterEnterprise.Handle)},
-		{method: "GET", path: "/api/v1/enterprises", name: "list_enterprises", summary: "List enterprises (regulators only: includes credit tiers)", query: enterpriseFilters, out: projections.Page[projections.EnterpriseView]{},
+		{method: "GET", path: "/api/v1/enterprises", name: "list_enterprises", roles: regulators, summary: "List enterprises (regulators only: includes credit tiers)", query: enterpriseFilters, out: projections.Page[projections.EnterpriseView]{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				q := r.URL.Query()
 				limit, err := limitParam(q.Get("limit"))
@@ -87,7 +87,7 @@ func (s *Server) table() []route {
 				})
 				return p, http.StatusOK, err
 			}},
-		{method: "GET", path: "/api/v1/enterprises/{uscc}", name: "get_enterprise", summary: "Get an enterprise", out: projections.EnterpriseView{},
+		{method: "GET", path: "/api/v1/enterprises/{uscc}", name: "get_enterprise", roles: regulators, summary: "Get an enterprise", out: projections.EnterpriseView{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				v, err := s.cfg.Directory.Enterprise(r.Context(), strings.ToUpper(r.PathValue("uscc")))
 				return v, http.StatusOK, err
@@ -109,7 +109,7 @@ func (s *Server) table() []route {
 		// Inspectors (执法检查人员名录库)
 		{method: "POST", path: "/api/v1/inspectors", name: "register_inspector", summary: "Register an inspector", in: commands.InspectorFields{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusCreated, nil, s.cfg.App.RegisterInspector.Handle)},
-		{method: "GET", path: "/api/v1/inspectors", name: "list_inspectors", summary: "List inspectors (regulators only)", query: []string{"department", "qualification", "active", "after", "limit"}, out: projections.Page[projections.InspectorView]{},
+		{method: "GET", path: "/api/v1/inspectors", name: "list_inspectors", roles: regulators, summary: "List inspectors (regulators only)", query: []string{"department", "qualification", "active", "after", "limit"}, out: projections.Page[projections.InspectorView]{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				q := r.URL.Query()
 				limit, err := limitParam(q.Get("limit"))
@@ -127,7 +127,7 @@ func (s *Server) table() []route {
 				p, err := s.cfg.Directory.Inspectors(r.Context(), f)
 				return p, http.StatusOK, err
 			}},
-		{method: "GET", path: "/api/v1/inspectors/{id}", name: "get_inspector", summary: "Get an inspector", out: projections.InspectorView{},
+		{method: "GET", path: "/api/v1/inspectors/{id}", name: "get_inspector", roles: regulators, summary: "Get an inspector", out: projections.InspectorView{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				v, err := s.cfg.Directory.Inspector(r.Context(), r.PathValue("id"))
 				return v, http.StatusOK, err
@@ -156,9 +156,9 @@ func (s *Server) table() []route {
 // planRoutes: regulators run the draw; auditors export it; anyone reads the public view.
 func (s *Server) planRoutes() []route {
 	return []route{
-		{method: "POST", path: "/api/v1/plans", name: "create_plan", summary: "Create a random inspection plan (draft)", in: commands.CreatePlan{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans", name: "create_plan", roles: regulators, summary: "Create a random inspection plan (draft)", in: commands.CreatePlan{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusCreated, nil, s.cfg.App.CreatePlan.Handle)},
-		{method: "GET", path: "/api/v1/plans", name: "list_plans", summary: "List plans", query: []string{"after", "limit"}, out: projections.Page[projections.PlanSummary]{},
+		{method: "GET", path: "/api/v1/plans", name: "list_plans", roles: regulators, summary: "List plans", query: []string{"after", "limit"}, out: projections.Page[projections.PlanSummary]{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				limit, err := limitParam(r.URL.Query().Get("limit"))
 				if err != nil {
@@ -167,29 +167,29 @@ func (s *Server) planRoutes() []route {
 				p, err := s.cfg.Plans.Plans(r.Context(), r.URL.Query().Get("after"), limit)
 				return p, http.StatusOK, err
 			}},
-		{method: "GET", path: "/api/v1/plans/{id}", name: "get_plan", summary: "Get a plan (regulator view)", out: projections.PlanView{},
+		{method: "GET", path: "/api/v1/plans/{id}", name: "get_plan", roles: regulators, summary: "Get a plan (regulator view)", out: projections.PlanView{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				v, err := s.cfg.Plans.Plan(r.Context(), r.PathValue("id"))
 				return v, http.StatusOK, err
 			}},
-		{method: "POST", path: "/api/v1/plans/{id}/announce", name: "announce_plan", summary: "Freeze the pools and publish their commitments", in: commands.AnnouncePlan{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans/{id}/announce", name: "announce_plan", roles: regulators, summary: "Freeze the pools and publish their commitments", in: commands.AnnouncePlan{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.AnnouncePlan) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.AnnouncePlan.Handle)},
-		{method: "POST", path: "/api/v1/plans/{id}/seed", name: "reveal_seed", summary: "Reveal the public random values", in: commands.RevealSeed{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans/{id}/seed", name: "reveal_seed", roles: regulators, summary: "Reveal the public random values", in: commands.RevealSeed{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.RevealSeed) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.RevealSeed.Handle)},
-		{method: "POST", path: "/api/v1/plans/{id}/draw", name: "draw_enterprises", summary: "Draw the enterprises (once; never redrawn)", in: commands.DrawEnterprises{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans/{id}/draw", name: "draw_enterprises", roles: regulators, summary: "Draw the enterprises (once; never redrawn)", in: commands.DrawEnterprises{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.DrawEnterprises) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.DrawEnterprises.Handle)},
-		{method: "POST", path: "/api/v1/plans/{id}/assign", name: "assign_inspectors", summary: "Draw the inspector teams", in: commands.AssignInspectors{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans/{id}/assign", name: "assign_inspectors", roles: regulators, summary: "Draw the inspector teams", in: commands.AssignInspectors{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.AssignInspectors) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.AssignInspectors.Handle)},
-		{method: "POST", path: "/api/v1/plans/{id}/substitutions", name: "substitute_inspector", summary: "Record an approved recusal; the pick stream continues", in: commands.SubstituteInspector{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans/{id}/substitutions", name: "substitute_inspector", roles: regulators, summary: "Record an approved recusal; the pick stream continues", in: commands.SubstituteInspector{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.SubstituteInspector) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.SubstituteInspector.Handle)},
-		{method: "POST", path: "/api/v1/plans/{id}/recusals", name: "request_recusal", summary: "Request a recusal (回避) for an inspector on a task, by the inspector or the enterprise", in: commands.RequestRecusal{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans/{id}/recusals", name: "request_recusal", roles: regulators, summary: "Request a recusal (回避) for an inspector on a task, by the inspector or the enterprise", in: commands.RequestRecusal{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusCreated, func(r *http.Request, c *commands.RequestRecusal) error { c.ID = r.PathValue("id"); return nil }, s.cfg.App.RequestRecusal.Handle)},
-		{method: "POST", path: "/api/v1/plans/{id}/recusals/{recusal}/decision", name: "decide_recusal", summary: "Approve (substitute, continuing the pick stream) or reject a recusal request", in: commands.DecideRecusal{}, out: commands.Outcome{},
+		{method: "POST", path: "/api/v1/plans/{id}/recusals/{recusal}/decision", name: "decide_recusal", roles: regulators, summary: "Approve (substitute, continuing the pick stream) or reject a recusal request", in: commands.DecideRecusal{}, out: commands.Outcome{},
 			h: jsonCommand(s, http.StatusOK, func(r *http.Request, c *commands.DecideRecusal) error {
 				c.ID, c.Recusal = r.PathValue("id"), r.PathValue("recusal")
 				return nil
 			}, s.cfg.App.DecideRecusal.Handle)},
-		{method: "GET", path: "/api/v1/plans/{id}/audit", name: "plan_audit", summary: "Auditor export: pools, tiers, draw, teams and skips (confidential)", out: plan.AuditData{},
+		{method: "GET", path: "/api/v1/plans/{id}/audit", name: "plan_audit", roles: regulators, summary: "Auditor export: pools, tiers, draw, teams and skips (confidential)", out: plan.AuditData{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
 				a, err := s.cfg.Plans.Audit(r.Context(), r.PathValue("id"))
 				return a, http.StatusOK, err

@@ -4,8 +4,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/choucha/choucha/commands"
 	"github.com/choucha/choucha/domain/event"
+	"github.com/choucha/choucha/infra/auth"
 	"github.com/choucha/choucha/infra/metrics"
 	"github.com/choucha/choucha/infra/validation"
 	"github.com/choucha/choucha/projections"
@@ -33,10 +32,19 @@ type Config struct {
 	Sync      func(ctx context.Context) error
 	Validator *validation.Validator
 	Metrics   *metrics.Metrics
-	// AdminTokenHash is SHA-256 of the bearer token that opens /api/v1 (regulator access;
+	// AdminTokenHash is SHA-256 of DATA/admin.token, the admin principal (full access;
 	// directory data holds confidential tiers and inspector identities).
 	AdminTokenHash [32]byte
-	Version        string
+	// Tokens resolves issued tokens (regulators, inspectors); nil: only the admin token.
+	// It must be a projector of the runner Sync drives, so a new token works at once.
+	Tokens *auth.Tokens
+	// TokenIssuer serves POST/DELETE /api/v1/tokens; nil: no token routes.
+	TokenIssuer *auth.Issuer
+	// PublicRate and PublicBurst limit public routes per client IP
+	// (0: 20 requests/s, bursts of 40; PublicRate < 0: no limit).
+	PublicRate  float64
+	PublicBurst int
+	Version     string
 }
 
 func (c Config) Validate() error {
@@ -59,15 +67,27 @@ func (c Config) Validate() error {
 	if c.AdminTokenHash == [32]byte{} {
 		errs = append(errs, errors.New("httpapi: AdminTokenHash is empty"))
 	}
+	if c.TokenIssuer != nil && c.Tokens == nil {
+		errs = append(errs, errors.New("httpapi: TokenIssuer without Tokens: issued tokens would never authenticate"))
+	}
 	return errors.Join(errs...)
 }
 
 // Server serves the API.
 type Server struct {
-	cfg    Config
-	routes []route
-	spec   []byte
+	cfg     Config
+	routes  []route
+	spec    []byte
+	authn   *auth.Authenticator
+	limiter *auth.Limiter
 }
+
+// Role sets of the route table; admin may call every route.
+var (
+	regulators = []auth.Role{auth.RoleRegulator}
+	inspectors = []auth.Role{auth.RoleInspector}
+	staff      = []auth.Role{auth.RoleRegulator, auth.RoleInspector}
+)
 
 // handlerFunc returns the body and status to send, or an error to map.
 type handlerFunc func(w http.ResponseWriter, r *http.Request, lang validation.Lang) (any, int, error)
@@ -80,6 +100,9 @@ type route struct {
 	out                         any      // response body type, for the spec
 	query                       []string // query parameters
 	h                           handlerFunc
+
+	// roles may call the route besides admin (none: admin only); public routes take no token.
+	roles []auth.Role
 }
 
 func New(cfg Config) (*Server, error) {
@@ -88,6 +111,16 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{cfg: cfg}
 	s.routes = append(s.table(), s.planRoutes()...)
+	s.routes = append(s.routes, s.tokenRoutes()...)
+	s.authn = auth.NewAuthenticator(cfg.AdminTokenHash, cfg.Tokens, time.Now)
+	rps, burst := cfg.PublicRate, cfg.PublicBurst
+	if rps == 0 {
+		rps = 20
+	}
+	if burst <= 0 {
+		burst = 40
+	}
+	s.limiter = auth.NewLimiter(rps, burst, time.Now)
 	spec, err := json.MarshalIndent(openAPI(s.routes, cfg.Version), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
@@ -109,7 +142,8 @@ func (s *Server) Handler() http.Handler {
 	return mux
 }
 
-// wrap adds language choice, authentication, metrics, logging and panic safety.
+// wrap adds language choice, rate limiting or authentication and authorization, metrics,
+// logging and panic safety. Every refusal happens before the handler: it appends nothing.
 func (s *Server) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -126,10 +160,29 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.cfg.Metrics.CommandDuration.WithLabelValues(rt.name).Observe(time.Since(start).Seconds())
 			}
 		}()
-		if !rt.public && !s.authorized(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="choucha"`)
-			status = writeError(w, r, lang, &commands.Error{Kind: commands.KindUnauthorized, Code: "unauthorized"})
-			return
+		if rt.public {
+			if ok, wait := s.limiter.Allow(auth.ClientKey(r)); !ok {
+				secs := strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second)))
+				w.Header().Set("Retry-After", secs)
+				status = writeError(w, r, lang, &httpError{status: http.StatusTooManyRequests, code: "rate_limited", param: secs})
+				return
+			}
+		} else {
+			p, err := s.authn.FromRequest(r)
+			if err != nil {
+				challenge := `Bearer realm="choucha"`
+				if errors.Is(err, auth.ErrInvalidToken) {
+					challenge += `, error="invalid_token"`
+				}
+				w.Header().Set("WWW-Authenticate", challenge)
+				status = writeError(w, r, lang, &commands.Error{Kind: commands.KindUnauthorized, Code: "unauthorized"})
+				return
+			}
+			if !p.Allowed(rt.roles) {
+				status = writeError(w, r, lang, &commands.Error{Kind: commands.KindForbidden, Code: "forbidden"})
+				return
+			}
+			r = r.WithContext(auth.WithPrincipal(r.Context(), p))
 		}
 		body, st, err := rt.h(w, r, lang)
 		if err != nil {
@@ -156,15 +209,6 @@ func (s *Server) wrap(rt route) http.Handler {
 	})
 }
 
-func (s *Server) authorized(r *http.Request) bool {
-	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || tok == "" {
-		return false
-	}
-	h := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-	return subtle.ConstantTimeCompare(h[:], s.cfg.AdminTokenHash[:]) == 1
-}
-
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
@@ -173,7 +217,8 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 	_ = enc.Encode(body)
 }
 
-// meta is the command id (Idempotency-Key, or a fresh UUIDv7) and the actor.
+// meta is the command id (Idempotency-Key, or a fresh UUIDv7) and the actor: the
+// authenticated principal.
 func meta(r *http.Request) (commands.Meta, error) {
 	id := strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	if len(id) > 100 {
@@ -187,7 +232,11 @@ func meta(r *http.Request) (commands.Meta, error) {
 		}
 		id = u.String()
 	}
-	return commands.Meta{CommandID: id, Actor: event.Actor{ID: "admin", Role: "regulator"}}, nil
+	actor := event.Actor{ID: "anonymous", Role: "public"}
+	if p, ok := auth.FromContext(r.Context()); ok {
+		actor = p.Actor()
+	}
+	return commands.Meta{CommandID: id, Actor: actor}, nil
 }
 
 // sync brings the read models up to date after a command. A failure here is logged: the
