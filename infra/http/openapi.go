@@ -42,7 +42,7 @@ func openAPI(routes []route, version string) map[string]any {
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaRef(reflect.TypeOf(rt.out), schemas)}}
 		}
 		responses := map[string]any{"200": ok}
-		if rt.method == "POST" && strings.HasPrefix(rt.name, "register_") {
+		if rt.method == "POST" && createsRecord(rt.name) {
 			responses = map[string]any{"201": ok}
 		}
 		errResp := map[string]any{"description": "Error", "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
@@ -203,4 +203,14 @@ var nonWord = regexp.MustCompile(`[^A-Za-z0-9]+`)
 
 func schemaName(t reflect.Type) string {
 	return nonWord.ReplaceAllString(t.Name(), "_")
+}
+
+// createsRecord names the routes that answer 201: those that make a new record.
+func createsRecord(name string) bool {
+	for _, p := range []string{"register_", "create_", "request_", "issue_"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return false
 }
