@@ -65,6 +65,11 @@ type Application struct {
 	SubstituteInspector  SubstituteInspectorHandler
 	RequestRecusal       RequestRecusalHandler
 	DecideRecusal        DecideRecusalHandler
+	RecordResult         RecordResultHandler
+	ReturnResult         ReturnResultHandler
+	ApproveResult        ApproveResultHandler
+	PublishResult        PublishResultHandler
+	RecordRecheck        RecordRecheckHandler
 }
 
 // NewApplication wires every handler to the same store and clock; plans also read the
@@ -92,6 +97,11 @@ func NewApplication(d Deps, dir DirectorySnapshot, history InspectionHistory) Ap
 		SubstituteInspector:  NewSubstituteInspectorHandler(d),
 		RequestRecusal:       NewRequestRecusalHandler(d),
 		DecideRecusal:        NewDecideRecusalHandler(d),
+		RecordResult:         NewRecordResultHandler(d),
+		ReturnResult:         NewReturnResultHandler(d),
+		ApproveResult:        NewApproveResultHandler(d),
+		PublishResult:        NewPublishResultHandler(d),
+		RecordRecheck:        NewRecordRecheckHandler(d),
 	}
 }
 

@@ -28,6 +28,13 @@ type TaskView struct {
 	Overdue      bool     `json:"overdue"`
 	FollowUpOpen bool     `json:"follow_up_open"` // 责令改正 awaiting its re-check
 	Version      uint64   `json:"version"`
+	// PublishDueEstimated: the working-day calendar lacks a year PublishDue counts over, so
+	// that year's holidays and 调休 were not known (weekends only).
+	PublishDueEstimated bool     `json:"publish_due_estimated,omitempty"`
+	RecordedBy          string   `json:"recorded_by,omitempty"` // inspector id (confidential)
+	Evidence            []string `json:"evidence,omitempty"`    // hex SHA-256 per file
+	RecheckedOn         string   `json:"rechecked_on,omitempty"`
+	RecheckOutcome      string   `json:"recheck_outcome,omitempty"`
 }
 
 type TaskFilter struct {
@@ -79,7 +86,8 @@ type DisclosureQueries interface {
 
 // StatRow is one group of the statistics page: completion rate = published / drawn (rule 12).
 type StatRow struct {
-	Group         string `json:"group"`  // a region, department or item
+	Group         string `json:"group"` // a region, department or item
+	GroupName     string `json:"group_name,omitempty"`
 	Period        string `json:"period"` // 2026-11, 2026-Q4 or 2026
 	Drawn         int    `json:"drawn"`
 	Inspected     int    `json:"inspected"`

@@ -8,10 +8,12 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/choucha/choucha/domain/assign"
 	"github.com/choucha/choucha/domain/plan"
 )
 
@@ -179,6 +181,8 @@ func TestPlanThroughAPIAndVerify(t *testing.T) {
 		t.Fatalf("verify tampered: %d %s", code, out)
 	}
 
+	resultFlow(t, api, srv.url, after)
+
 	// A second plan of the year: the A enterprises drawn by the first are over their yearly
 	// cap (rule 8) and left out, and the plan says so.
 	round2 := uint64((time.Now().Unix()+30-plan.DrandQuicknetGenesis)/plan.DrandQuicknetPeriod) + 1
@@ -209,4 +213,96 @@ func urlq(s string) string {
 		fmt.Fprintf(&b, "%%%02X", c)
 	}
 	return b.String()
+}
+
+// appended reads choucha_events_appended_total from /metrics.
+func appended(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, "choucha_events_appended_total "); ok {
+			return v
+		}
+	}
+	t.Fatal("no choucha_events_appended_total")
+	return ""
+}
+
+// resultFlow: an assigned inspector records a result, a regulator returns it with a reason,
+// it is fixed, approved and published, and the public finds it by USCC. Another inspector's
+// token is refused with 403 and nothing is appended.
+func resultFlow(t *testing.T, admin apiClient, url string, a plan.AuditData) {
+	var task, uscc, member, dept string
+	var team []string
+	for _, at := range a.Tasks {
+		if len(at.Result.Team) == 2 && at.Task.Departments[0] == "市场监管局" && !slices.ContainsFunc(a.Substitutions, func(s assign.Substitution) bool { return s.Task == at.Task.ID }) {
+			task, uscc, member, dept, team = at.Task.ID, at.Task.USCC, at.Result.Team[0], at.Task.Departments[0], at.Result.Team
+			break
+		}
+	}
+	var outsider string
+	for _, in := range a.Assignment.Roster {
+		if !slices.Contains(team, in.ID) && in.Active {
+			outsider = in.ID
+			break
+		}
+	}
+	if task == "" || outsider == "" {
+		t.Fatal("no task or no outsider in the fixture")
+	}
+	issue := func(body map[string]any) apiClient {
+		var tok struct{ Token string }
+		json.Unmarshal(admin.must("POST", "/api/v1/tokens", body, 201), &tok)
+		return apiClient{t: t, url: url, token: tok.Token}
+	}
+	inspector := issue(map[string]any{"role": "inspector", "inspector_id": member})
+	other := issue(map[string]any{"role": "inspector", "inspector_id": outsider})
+	regulator := issue(map[string]any{"role": "regulator", "department": dept})
+	elsewhere := issue(map[string]any{"role": "regulator", "department": "应急管理局"})
+
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	result := map[string]any{"check_methods": []string{"实地检查"}, "results": []string{"未发现问题"}, "follow_up": "无需后续处置", "inspected_on": today}
+	before := appended(t, url)
+	if st, raw := other.call("POST", "/api/v1/tasks/"+task+"/result", result); st != 403 || !strings.Contains(string(raw), "not_on_team") {
+		t.Fatalf("someone else's task: %d %s", st, raw)
+	}
+	if st, raw := regulator.call("POST", "/api/v1/tasks/"+task+"/result", result); st != 403 {
+		t.Fatalf("a regulator recording: %d %s", st, raw)
+	}
+	if after := appended(t, url); after != before {
+		t.Fatalf("refusals appended events: %s → %s", before, after)
+	}
+	bad := map[string]any{"check_methods": []string{"实地检查"}, "results": []string{"未发现问题", "发现问题已责令改正"}, "follow_up": "无需后续处置", "inspected_on": today}
+	if st, raw := inspector.call("POST", "/api/v1/tasks/"+task+"/result", bad); st != 400 || !strings.Contains(string(raw), `"field":"results"`) {
+		t.Fatalf("contradictory results: %d %s", st, raw)
+	}
+	inspector.must("POST", "/api/v1/tasks/"+task+"/result", result, 200)
+	elsewhere.must("POST", "/api/v1/tasks/"+task+"/approve", map[string]any{}, 403)
+	regulator.must("POST", "/api/v1/tasks/"+task+"/return", map[string]any{"reason": "请补充检查方式：书面检查材料"}, 200)
+	result["check_methods"] = []string{"实地检查", "书面检查"}
+	inspector.must("POST", "/api/v1/tasks/"+task+"/result", result, 200)
+	regulator.must("POST", "/api/v1/tasks/"+task+"/approve", map[string]any{}, 200)
+	regulator.must("POST", "/api/v1/tasks/"+task+"/publish", map[string]any{}, 200)
+
+	public := apiClient{t: t, url: url}
+	raw := string(public.must("GET", "/public/v1/disclosures?q="+uscc, nil, 200))
+	if !strings.Contains(raw, uscc) || !strings.Contains(raw, "未发现问题") {
+		t.Fatalf("not on the public disclosure list: %s", raw)
+	}
+	if strings.Contains(raw, member) || strings.Contains(raw, "tier") {
+		t.Fatalf("the disclosure leaks: %s", raw)
+	}
+	var mine struct{ Items []struct{ ID string } }
+	json.Unmarshal(other.must("GET", "/api/v1/tasks", nil, 200), &mine)
+	for _, it := range mine.Items {
+		if it.ID == task {
+			t.Fatal("an inspector lists a task that is not theirs")
+		}
+	}
+	other.must("GET", "/api/v1/tasks/"+task, nil, 403)
 }

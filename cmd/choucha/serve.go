@@ -58,7 +58,8 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 
 	dir, plans := memory.NewDirectory(), memory.NewPlans()
 	tokens := auth.NewTokens() // issued bearer tokens: a read model of the log like the others
-	runner := projections.NewRunner(store, dir, plans, tokens)
+	insp := memory.NewInspections(time.Now)
+	runner := projections.NewRunner(store, dir, plans, tokens, insp)
 	start := time.Now()
 	n, err := runner.CatchUp(ctx)
 	if err != nil {
@@ -74,9 +75,12 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 		return err
 	}
 	api, err := httpapi.New(httpapi.Config{
-		App:       commands.NewApplication(commands.Deps{Store: store, Now: time.Now}, dir, plans),
-		Directory: dir,
-		Plans:     plans,
+		App:         commands.NewApplication(commands.Deps{Store: store, Now: time.Now}, dir, plans),
+		Directory:   dir,
+		Plans:       plans,
+		Inspections: insp,
+		Disclosures: insp,
+		Stats:       insp,
 		Sync: func(ctx context.Context) error {
 			_, err := runner.CatchUp(ctx)
 			m.ProjectionPos.Set(float64(runner.Position()))

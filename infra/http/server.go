@@ -28,6 +28,10 @@ type Config struct {
 	App       commands.Application
 	Directory projections.DirectoryQueries
 	Plans     projections.PlanQueries
+	// Inspections, Disclosures and Stats serve the task and public routes (nil: none).
+	Inspections projections.InspectionQueries
+	Disclosures projections.DisclosureQueries
+	Stats       projections.StatsQueries
 	// Sync brings the read models up to the log after a command, so a client reads its writes.
 	Sync      func(ctx context.Context) error
 	Validator *validation.Validator
@@ -112,6 +116,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg}
 	s.routes = append(s.table(), s.planRoutes()...)
 	s.routes = append(s.routes, s.tokenRoutes()...)
+	s.routes = append(s.routes, s.taskRoutes()...)
 	s.authn = auth.NewAuthenticator(cfg.AdminTokenHash, cfg.Tokens, time.Now)
 	rps, burst := cfg.PublicRate, cfg.PublicBurst
 	if rps == 0 {
