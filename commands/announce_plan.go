@@ -32,7 +32,7 @@ func NewAnnouncePlanHandler(d Deps, dir DirectorySnapshot, history InspectionHis
 }
 
 func (h AnnouncePlanHandler) Handle(ctx context.Context, c AnnouncePlan) (Outcome, error) {
-	p, v, err := existingPlan(ctx, h.d.Store, c.ID)
+	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -19,6 +19,9 @@ import (
 type Meta struct {
 	CommandID string      `json:"-"` // idempotency key; a repeated id appends nothing
 	Actor     event.Actor `json:"-"`
+	// Department, when set, is the signed-in regulator's: plan commands refuse the plans of
+	// other departments. Empty for the admin.
+	Department string `json:"-"`
 }
 
 // Outcome is what a command appended.

@@ -26,7 +26,7 @@ func NewAssignInspectorsHandler(d Deps, dir DirectorySnapshot, history Inspectio
 }
 
 func (h AssignInspectorsHandler) Handle(ctx context.Context, c AssignInspectors) (Outcome, error) {
-	p, v, err := existingPlan(ctx, h.d.Store, c.ID)
+	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
 	}

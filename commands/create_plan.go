@@ -36,6 +36,9 @@ func (h CreatePlanHandler) Handle(ctx context.Context, c CreatePlan) (Outcome, e
 		ID: c.ID, Year: c.Year, Batch: c.Batch, Title: c.Title, LeadDepartment: c.LeadDepartment,
 		JointDepartments: c.JointDepartments, Scope: c.Scope, Ratios: c.Ratios, DrawDate: c.DrawDate, Seed: c.Seed,
 	}
+	if c.Department != "" && c.LeadDepartment != c.Department {
+		return Outcome{}, Invalid(Issue{Field: "lead_department", Code: "own_department", Param: c.Department})
+	}
 	var missing []Issue
 	for i, code := range c.Items {
 		it, v, err := loadItem(ctx, h.d.Store, code)

@@ -20,7 +20,7 @@ func NewDecideRecusalHandler(d Deps) DecideRecusalHandler {
 }
 
 func (h DecideRecusalHandler) Handle(ctx context.Context, c DecideRecusal) (Outcome, error) {
-	p, v, err := existingPlan(ctx, h.d.Store, c.ID)
+	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
 	}

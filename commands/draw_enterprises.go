@@ -17,7 +17,7 @@ func NewDrawEnterprisesHandler(d Deps) DrawEnterprisesHandler {
 }
 
 func (h DrawEnterprisesHandler) Handle(ctx context.Context, c DrawEnterprises) (Outcome, error) {
-	p, v, err := existingPlan(ctx, h.d.Store, c.ID)
+	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
 	}

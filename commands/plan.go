@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/choucha/choucha/domain/assign"
 	"github.com/choucha/choucha/domain/directory"
@@ -19,13 +20,19 @@ func loadPlan(ctx context.Context, s event.Store, id string) (*plan.Plan, uint64
 	return p, v, err
 }
 
-// existingPlan loads a plan or says it does not exist.
-func existingPlan(ctx context.Context, s event.Store, id string) (*plan.Plan, uint64, error) {
+// existingPlan loads a plan or says it does not exist; a regulator may act only on the plans
+// of their department (lead or joint).
+func existingPlan(ctx context.Context, s event.Store, m Meta, id string) (*plan.Plan, uint64, error) {
 	p, v, err := loadPlan(ctx, s, id)
-	if err == nil && v == 0 {
-		err = notFound("plan_not_found")
+	switch {
+	case err != nil:
+		return nil, 0, err
+	case v == 0:
+		return nil, 0, notFound("plan_not_found")
+	case m.Department != "" && !slices.Contains(p.Spec().Departments(), m.Department):
+		return nil, 0, &Error{Kind: KindForbidden, Code: "other_department"}
 	}
-	return p, v, err
+	return p, v, nil
 }
 
 // planError maps the plan and assignment domain's refusals to user-facing errors.

@@ -21,7 +21,7 @@ func NewRequestRecusalHandler(d Deps) RequestRecusalHandler {
 }
 
 func (h RequestRecusalHandler) Handle(ctx context.Context, c RequestRecusal) (Outcome, error) {
-	p, v, err := existingPlan(ctx, h.d.Store, c.ID)
+	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -17,7 +17,7 @@ func NewRevealSeedHandler(d Deps) RevealSeedHandler {
 }
 
 func (h RevealSeedHandler) Handle(ctx context.Context, c RevealSeed) (Outcome, error) {
-	p, v, err := existingPlan(ctx, h.d.Store, c.ID)
+	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
 	}

@@ -20,7 +20,7 @@ func NewSubstituteInspectorHandler(d Deps) SubstituteInspectorHandler {
 }
 
 func (h SubstituteInspectorHandler) Handle(ctx context.Context, c SubstituteInspector) (Outcome, error) {
-	p, v, err := existingPlan(ctx, h.d.Store, c.ID)
+	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
 	}

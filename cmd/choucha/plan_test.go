@@ -283,6 +283,9 @@ func resultFlow(t *testing.T, admin apiClient, url string, a plan.AuditData) {
 	}
 	inspector.must("POST", "/api/v1/tasks/"+task+"/result", result, 200)
 	elsewhere.must("POST", "/api/v1/tasks/"+task+"/approve", map[string]any{}, 403)
+	if st, raw := elsewhere.call("POST", "/api/v1/plans/"+a.Plan+"/draw", map[string]any{}); st != 403 || !strings.Contains(string(raw), "other_department") {
+		t.Fatalf("another department's plan: %d %s", st, raw)
+	}
 	regulator.must("POST", "/api/v1/tasks/"+task+"/return", map[string]any{"reason": "请补充检查方式：书面检查材料"}, 200)
 	result["check_methods"] = []string{"实地检查", "书面检查"}
 	inspector.must("POST", "/api/v1/tasks/"+task+"/result", result, 200)

@@ -237,11 +237,14 @@ func meta(r *http.Request) (commands.Meta, error) {
 		}
 		id = u.String()
 	}
-	actor := event.Actor{ID: "anonymous", Role: "public"}
+	m := commands.Meta{CommandID: id, Actor: event.Actor{ID: "anonymous", Role: "public"}}
 	if p, ok := auth.FromContext(r.Context()); ok {
-		actor = p.Actor()
+		m.Actor = p.Actor()
+		if p.Role == auth.RoleRegulator {
+			m.Department = p.Department
+		}
 	}
-	return commands.Meta{CommandID: id, Actor: actor}, nil
+	return m, nil
 }
 
 // sync brings the read models up to date after a command. A failure here is logged: the
