@@ -205,6 +205,18 @@ func TestPlanThroughAPIAndVerify(t *testing.T) {
 		}
 	}
 	public.must("GET", "/api/v1/plans/P2026-01/audit", nil, 401)
+
+	t.Run("no confidential data on public surfaces", func(t *testing.T) {
+		var drawn []string
+		for _, s := range a.Strata {
+			drawn = append(drawn, s.Drawn[:min(3, len(s.Drawn))]...)
+		}
+		pages, docs := crawlPublic(t, srv.url, map[string][]string{"id": {"P2026-01", "P2026-02"}, "uscc": drawn}, secretsOf(t, inspectorsFile(src)))
+		t.Logf("crawled %d pages and %d public JSON documents", pages, docs)
+		if pages < 10 || docs < 10 {
+			t.Errorf("the crawl reached only %d pages and %d JSON documents", pages, docs)
+		}
+	})
 }
 
 func urlq(s string) string {

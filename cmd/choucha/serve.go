@@ -25,6 +25,7 @@ import (
 	"github.com/choucha/choucha/infra/memory"
 	"github.com/choucha/choucha/infra/metrics"
 	"github.com/choucha/choucha/infra/validation"
+	"github.com/choucha/choucha/infra/web"
 	"github.com/choucha/choucha/projections"
 )
 
@@ -33,6 +34,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	data := fs.String("data", defaultData, "data directory (the event log and the admin token)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
+	authority := fs.String("authority", "市场监督管理局", "the issuing authority named on disclosure reports")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -40,14 +42,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *data, *addr, stdout); err != nil {
+	if err := serve(ctx, *data, *addr, *authority, stdout); err != nil {
 		log.Error("serve failed", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
+func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Writer) error {
 	logFile, err := openLog(dataDir)
 	if err != nil {
 		return err
@@ -96,12 +98,16 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	site, err := web.New(web.Config{Plans: plans, Disclosures: insp, Stats: insp, Now: time.Now, Authority: authority})
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           api.WithSite(site.Handler()),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       10 * time.Minute, // a million-row CSV import is one request
 		WriteTimeout:      10 * time.Minute,
@@ -109,8 +115,8 @@ func serve(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "choucha is serving at %s\n  health:  %s/healthz\n  API:     %s/openapi.json (token in %s)\n  example: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/directory/counts\n",
-		url, url, url, tokenFile, tokenFile, url)
+	fmt.Fprintf(stdout, "choucha is serving at %s\n  public:  %s/ (公示)\n  health:  %s/healthz\n  API:     %s/openapi.json (token in %s)\n  example: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/directory/counts\n",
+		url, url, url, url, tokenFile, tokenFile, url)
 	slog.Info("serving", "url", url, "data", dataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

@@ -254,3 +254,24 @@ func (s *Server) sync(ctx context.Context) {
 		slog.ErrorContext(ctx, "read model sync failed", "err", err)
 	}
 }
+
+// WithSite serves the web pages beside the API: the API keeps its paths, everything else goes
+// to site, under the same per-client public rate limit.
+func (s *Server) WithSite(site http.Handler) http.Handler {
+	api := s.Handler()
+	root := http.NewServeMux()
+	for _, p := range []string{"/api/", "/public/", "/healthz", "/openapi.json", "/metrics"} {
+		root.Handle(p, api)
+	}
+	root.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := s.limiter.Allow(auth.ClientKey(r)); !ok {
+			secs := strconv.Itoa(int(max(1, (wait+time.Second-1)/time.Second)))
+			w.Header().Set("Retry-After", secs)
+			lang := validation.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+			http.Error(w, validation.Message(lang, "rate_limited", "", secs), http.StatusTooManyRequests)
+			return
+		}
+		site.ServeHTTP(w, r)
+	}))
+	return root
+}
