@@ -76,19 +76,22 @@ func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Write
 	if err != nil {
 		return err
 	}
+	app := commands.NewApplication(commands.Deps{Store: store, Now: time.Now}, dir, plans)
+	sync := func(ctx context.Context) error {
+		_, err := runner.CatchUp(ctx)
+		m.ProjectionPos.Set(float64(runner.Position()))
+		return err
+	}
+	validator := validation.New()
 	api, err := httpapi.New(httpapi.Config{
-		App:         commands.NewApplication(commands.Deps{Store: store, Now: time.Now}, dir, plans),
-		Directory:   dir,
-		Plans:       plans,
-		Inspections: insp,
-		Disclosures: insp,
-		Stats:       insp,
-		Sync: func(ctx context.Context) error {
-			_, err := runner.CatchUp(ctx)
-			m.ProjectionPos.Set(float64(runner.Position()))
-			return err
-		},
-		Validator:      validation.New(),
+		App:            app,
+		Directory:      dir,
+		Plans:          plans,
+		Inspections:    insp,
+		Disclosures:    insp,
+		Stats:          insp,
+		Sync:           sync,
+		Validator:      validator,
 		Metrics:        m,
 		AdminTokenHash: sha256.Sum256([]byte(token)),
 		Tokens:         tokens,
@@ -98,7 +101,12 @@ func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Write
 	if err != nil {
 		return err
 	}
-	site, err := web.New(web.Config{Plans: plans, Disclosures: insp, Stats: insp, Now: time.Now, Authority: authority})
+	// The desk: regulators' and inspectors' pages, running the same commands in process.
+	desk := &web.DeskConfig{
+		App: app, Auth: auth.NewAuthenticator(sha256.Sum256([]byte(token)), tokens, time.Now), Sync: sync,
+		Directory: dir, Plans: plans, Tasks: insp, Validator: validator,
+	}
+	site, err := web.New(web.Config{Plans: plans, Disclosures: insp, Stats: insp, Now: time.Now, Authority: authority, Desk: desk})
 	if err != nil {
 		return err
 	}
@@ -115,8 +123,8 @@ func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Write
 		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(stdout, "choucha is serving at %s\n  public:  %s/ (公示)\n  health:  %s/healthz\n  API:     %s/openapi.json (token in %s)\n  example: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/directory/counts\n",
-		url, url, url, url, tokenFile, tokenFile, url)
+	fmt.Fprintf(stdout, "choucha is serving at %s\n  public:  %s/ (公示)\n  desk:    %s/login (paste a token)\n  health:  %s/healthz\n  API:     %s/openapi.json (token in %s)\n  example: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/directory/counts\n",
+		url, url, url, url, url, tokenFile, tokenFile, url)
 	slog.Info("serving", "url", url, "data", dataDir)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()

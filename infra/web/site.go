@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,6 +40,7 @@ type Config struct {
 	Stats       projections.StatsQueries
 	Now         func() time.Time // default time.Now
 	Authority   string           // issuing authority named on reports
+	Desk        *DeskConfig      // nil: no regulator and inspector pages (desk.go)
 }
 
 func (c *Config) setDefaults() {
@@ -62,6 +64,9 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.Authority) == "" {
 		errs = append(errs, errors.New("web: Authority is empty"))
 	}
+	if c.Desk != nil {
+		errs = append(errs, c.Desk.validate())
+	}
 	return errors.Join(errs...)
 }
 
@@ -73,7 +78,7 @@ type Site struct {
 	verifying chan struct{}
 }
 
-var pageNames = []string{"home", "disclosures", "enterprise", "plans", "plan", "verify", "stats", "reports", "report", "error"}
+var pageNames = append([]string{"home", "disclosures", "enterprise", "plans", "plan", "verify", "stats", "reports", "report", "error"}, deskPages...)
 
 // New checks the configuration and parses every template (in both languages) once.
 func New(cfg Config) (*Site, error) {
@@ -85,7 +90,11 @@ func New(cfg Config) (*Site, error) {
 	for _, lang := range []validation.Lang{validation.ZH, validation.EN} {
 		s.pages[lang] = map[string]*template.Template{}
 		for _, name := range pageNames {
-			t, err := template.New("base.html").Funcs(funcs(lang)).ParseFS(assets, "templates/base.html", "templates/"+name+".html")
+			files := []string{"templates/base.html", "templates/" + name + ".html"}
+			if slices.Contains(deskPages, name) {
+				files = append(files, "templates/desk_parts.html")
+			}
+			t, err := template.New("base.html").Funcs(funcs(lang)).Funcs(deskFuncs(lang)).ParseFS(assets, files...)
 			if err != nil {
 				return nil, fmt.Errorf("web: template %s: %w", name, err)
 			}
@@ -123,6 +132,11 @@ func (s *Site) Handler() http.Handler {
 	} {
 		mux.Handle(pattern, s.wrap(h))
 	}
+	if s.cfg.Desk != nil {
+		for pattern, h := range s.deskRoutes() {
+			mux.Handle(pattern, s.wrap(h))
+		}
+	}
 	return mux
 }
 
@@ -134,6 +148,8 @@ type request struct {
 	lang     validation.Lang
 	explicit bool // ?lang= was given: links keep it
 	r        *http.Request
+	session  *session // desk pages: the signed-in user
+	back     string   // desk forms shown again after a POST: the page's own path
 }
 
 // wrap picks the language, sets the headers and turns errors (and panics) into error pages.
@@ -224,6 +240,9 @@ type page struct {
 	Home       string
 	Links      map[string]string // the layout's navigation
 	LangParam  string            // the ?lang= to keep in forms ("" if not given)
+	DeskNav    bool              // a desk is configured: the layout links to it
+	User       string            // desk pages: who is signed in
+	CSRF       string            // desk pages: the session's form token
 	Data       any
 	rq         *request
 }
@@ -250,6 +269,7 @@ func (s *Site) render(w http.ResponseWriter, rq *request, status int, name, titl
 	if rq.explicit {
 		p.LangParam = string(rq.lang)
 	}
+	s.deskLayout(rq, &p)
 	var b strings.Builder
 	if err := t.Execute(&b, p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
