@@ -5,7 +5,7 @@ BIN := bin/choucha
 DATA ?= data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test build vet fuzz bench clean demo
+.PHONY: run test build vet fuzz bench clean demo browser-deps
 
 build:
 	$(GO) build -o $(BIN) ./cmd/choucha
@@ -48,7 +48,11 @@ fuzz:
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
 
-test: vet
+# Headless Chromium (and CJK fonts for the screenshots) for the browser tests in cmd/choucha.
+browser-deps:
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
+
+test: vet browser-deps
 	$(GO) test -race -count=1 -timeout 15m ./...
 	$(MAKE) fuzz
 

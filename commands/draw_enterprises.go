@@ -1,9 +1,14 @@
 package commands
 
-import "context"
+import (
+	"context"
+	"time"
 
-// DrawEnterprises draws each stratum by RFC 3797 from the revealed seed. Once only: a second
-// draw is refused, never performed.
+	"github.com/choucha/choucha/domain/directory"
+)
+
+// DrawEnterprises draws each stratum by RFC 3797 from the revealed seed, on or after the
+// plan's draw date. Once only: a second draw is refused, never performed.
 type DrawEnterprises struct {
 	Meta
 	ID string `json:"-"`
@@ -16,10 +21,17 @@ func NewDrawEnterprisesHandler(d Deps) DrawEnterprisesHandler {
 	return DrawEnterprisesHandler{d}
 }
 
+// chinaTime reads calendar days the way the plan names them (UTC+8, no daylight saving).
+var chinaTime = time.FixedZone("CST", 8*3600)
+
 func (h DrawEnterprisesHandler) Handle(ctx context.Context, c DrawEnterprises) (Outcome, error) {
 	p, v, err := existingPlan(ctx, h.d.Store, c.Meta, c.ID)
 	if err != nil {
 		return Outcome{}, err
+	}
+	// Inspections may not precede the draw date, so the draw may not either.
+	if today := h.d.Now().In(chinaTime).Format(directory.DateLayout); today < p.Spec().DrawDate {
+		return Outcome{}, Invalid(Issue{Field: "draw_date", Code: "before_draw_date", Param: p.Spec().DrawDate})
 	}
 	changes, err := p.DrawEnterprises()
 	return h.d.appendPlan(ctx, c.Meta, c.ID, v, changes, err)

@@ -76,6 +76,7 @@ var messages = map[string]map[Lang]string{
 	"task_state":              {ZH: "检查任务当前状态不允许此操作（顺序：录入结果 → 退回或通过 → 公示；复查在通过之后）", EN: "the task's state does not allow this step (record → return or approve → publish; re-check after approval)"},
 	"other_department":        {ZH: "您所在部门不是该任务的检查部门", EN: "your department is not one of this task's departments"},
 	"own_department":          {ZH: "只能创建本部门（%[2]s）牵头的计划", EN: "you can create only plans led by your department (%[2]s)"},
+	"before_draw_date":        {ZH: "计划的抽取日期是%[2]s，不能提前抽取", EN: "the plan's draw date is %[2]s; it cannot be drawn earlier"},
 	"plan_exists":             {ZH: "该计划编号已存在", EN: "a plan with this id exists"},
 	"plan_not_found":          {ZH: "未找到该计划", EN: "no such plan"},
 	"plan_state":              {ZH: "计划当前状态不允许此操作（顺序：公告 → 公布种子 → 抽取企业 → 选派人员）", EN: "the plan's state does not allow this step (order: announce → reveal seed → draw → assign)"},
