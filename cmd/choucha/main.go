@@ -21,6 +21,8 @@ usage:
   choucha token   issue --role regulator --department D | --role inspector --inspector ID
                   [--name N] [--expires 90d] [--data DIR]         issue a bearer token (printed once)
   choucha token   revoke ID [--reason R] | list [--data DIR]
+  choucha migrate --clickhouse HOST:PORT [--clickhouse-db DB]
+                                                          apply the ClickHouse migrations (idempotent)
   choucha verify  log [--data DIR]                        check every hash chain of the log
   choucha verify  plan FILE                               recompute a plan's draw and teams from its audit export
   choucha verify  rfc3797 --seeds SEEDS --pool POOL --count K
@@ -40,6 +42,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runServe(args[1:], stdout, stderr)
 	case "import":
 		return runImport(args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(args[1:], stdout, stderr)
 	case "gen":
 		return runGen(args[1:], stdout, stderr)
 	case "token":
