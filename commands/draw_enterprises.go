@@ -29,10 +29,11 @@ func (h DrawEnterprisesHandler) Handle(ctx context.Context, c DrawEnterprises) (
 	if err != nil {
 		return Outcome{}, err
 	}
-	// Inspections may not precede the draw date, so the draw may not either.
-	if today := h.d.Now().In(chinaTime).Format(directory.DateLayout); today < p.Spec().DrawDate {
+	changes, err := p.DrawEnterprises()
+	// Inspections may not precede the draw date, so the draw may not either (checked after
+	// the state, so that a plan not yet seeded says so first).
+	if today := h.d.Now().In(chinaTime).Format(directory.DateLayout); err == nil && today < p.Spec().DrawDate {
 		return Outcome{}, Invalid(Issue{Field: "draw_date", Code: "before_draw_date", Param: p.Spec().DrawDate})
 	}
-	changes, err := p.DrawEnterprises()
 	return h.d.appendPlan(ctx, c.Meta, c.ID, v, changes, err)
 }
