@@ -5,7 +5,7 @@ BIN := bin/choucha
 DATA ?= data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test build vet fuzz bench clean demo browser-deps
+.PHONY: run test build vet fuzz bench clean demo browser-deps test-integration
 
 build:
 	$(GO) build -o $(BIN) ./cmd/choucha
@@ -27,6 +27,7 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags integration $(INTEGRATION_PKGS)
 
 # Each fuzz target runs for a count of executions, not a duration: a duration budget races Go's
 # fuzz coordinator under load (golang/go#75804, fixed only in Go 1.27) and fails with a bare
@@ -54,7 +55,18 @@ browser-deps:
 
 test: vet browser-deps
 	$(GO) test -race -count=1 -timeout 15m ./...
+	$(MAKE) test-integration
 	$(MAKE) fuzz
+
+# The adapters against real servers: deployments/local installs and starts Kafka (KRaft, jars
+# from Maven Central) and ClickHouse (Debian) on 127.0.0.1, and stops them afterwards.
+# Their tests fail loudly, never skip, when a server is missing.
+INTEGRATION_PKGS := ./infra/kafka/ ./infra/clickhouse/
+test-integration:
+	deployments/local/up.sh all
+	set -a; . ./.local/env; set +a; \
+	  $(GO) test -tags integration -count=1 -timeout 20m $(INTEGRATION_PKGS); rc=$$?; \
+	  deployments/local/down.sh all; exit $$rc
 
 bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./cmd/choucha/ | tee bench.out | grep '^bench:' || true
