@@ -54,3 +54,17 @@ func FromContext(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(ctxKey{}).(Principal)
 	return p, ok
 }
+
+// MayReadTask: a task's team reads it, so do its departments' regulators; the admin reads all.
+// Task views hold the team, so nobody else may.
+func (p Principal) MayReadTask(team, departments []string) bool {
+	switch p.Role {
+	case RoleAdmin:
+		return true
+	case RoleInspector:
+		return slices.Contains(team, p.InspectorID)
+	case RoleRegulator:
+		return slices.Contains(departments, p.Department)
+	}
+	return false
+}

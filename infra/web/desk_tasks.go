@@ -89,19 +89,6 @@ type deskTaskData struct {
 
 type codeName struct{ Code, Name string }
 
-// mayRead: a task's team reads it, so do its departments' regulators; the admin reads all.
-func mayRead(p auth.Principal, t projections.TaskView) bool {
-	switch p.Role {
-	case auth.RoleAdmin:
-		return true
-	case auth.RoleInspector:
-		return slices.Contains(t.Team, p.InspectorID)
-	case auth.RoleRegulator:
-		return slices.Contains(t.Departments, p.Department)
-	}
-	return false
-}
-
 func (s *Site) deskTaskView(r *http.Request, ss *session) (projections.TaskView, error) {
 	id := r.PathValue("id")
 	t, err := s.cfg.Desk.Tasks.Task(r.Context(), id)
@@ -111,7 +98,7 @@ func (s *Site) deskTaskView(r *http.Request, ss *session) (projections.TaskView,
 	if err != nil {
 		return t, err
 	}
-	if !mayRead(ss.p, t) {
+	if !ss.p.MayReadTask(t.Team, t.Departments) {
 		return t, &httpError{status: http.StatusForbidden, key: "err.forbidden"}
 	}
 	return t, nil
