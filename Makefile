@@ -61,7 +61,7 @@ test: vet browser-deps
 # The adapters against real servers: deployments/local installs and starts Kafka (KRaft, jars
 # from Maven Central) and ClickHouse (Debian) on 127.0.0.1, and stops them afterwards.
 # Their tests fail loudly, never skip, when a server is missing.
-INTEGRATION_PKGS := ./infra/kafka/ ./infra/clickhouse/
+INTEGRATION_PKGS := ./infra/kafka/ ./infra/clickhouse/ ./infra/eventlog/
 test-integration:
 	deployments/local/up.sh all
 	set -a; . ./.local/env; set +a; \

@@ -1,0 +1,881 @@
+package eventlog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	kafkago "github.com/segmentio/kafka-go"
+
+	"github.com/choucha/choucha/domain/event"
+	"github.com/choucha/choucha/infra/kafka"
+)
+
+// KafkaStore is the event.Store on Kafka (ARCHITECTURE "Events", rules 1, 2 and 4).
+//
+// Layout. The event topic has ONE partition in this version: its order is the log order.
+// Every Append is ONE Kafka record carrying the whole batch (every stream of it), so a batch
+// is in the log entirely or not at all, with no commit marker; the record key is the first
+// stream id (kept for a future layout with several partitions keyed by stream). The record
+// value is {"format":"choucha-batch/1","command_id":…,"events":[record…]}, each event in the
+// embedded log's record JSON (codec.go). A batch is therefore bounded by
+// KafkaConfig.MaxMessageBytes (topic max.message.bytes, producer BatchBytes and fetch size).
+//
+// State. Every KafkaStore (writer or not) reads the topic from the first offset at open, and
+// keeps tailing it: per stream its events, per command id the positions of its first
+// outcome, and the global order. A record is applied only if it is well formed, its command
+// id has not been seen, and each of its streams continues exactly the current head (version
+// head+1, PrevHash = head hash, hashes verify); otherwise the whole record is dropped. So the
+// first claim of a (stream, version) in the log wins and every later one is discarded (rule
+// 1), and a repeated command id appends nothing (rule 4): a zombie writer or a producer retry
+// is harmless.
+//
+// Position is the order in which events were applied: 1, 2, 3 … over the accepted events of
+// the topic, in topic order. It is not a Kafka offset (a record holds a whole batch and
+// dropped records get no position), but every reader applying the same topic with the same
+// rules computes the same positions, so ReadFrom positions agree across processes.
+//
+// Writer. One process per topic writes: the member of the consumer group ElectionGroup that
+// is assigned partition 0 of the one-partition ElectionTopic. Append on any other store fails
+// with an error wrapping ErrNotWriter. The writer serializes Appends; for each it checks the
+// command id and expected versions against its state (after catching up with the topic's end
+// once per election), seals the events, produces the record (RequiredAcks=all) and waits until
+// its own tailer applied that record: the outcome is what the log says, not what the writer
+// hoped (a record that lost to a zombie's earlier claim returns ErrConcurrency).
+type KafkaStore struct {
+	cfg    KafkaConfig
+	client *kafkago.Client
+	writer *kafkago.Writer
+	reader *kafkago.Reader
+	group  *kafkago.ConsumerGroup
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	closed atomic.Bool
+	now    func() time.Time
+
+	// election
+	isWriter  atomic.Bool
+	wasWriter atomic.Bool   // held the role in its last generation (sticky election)
+	electGen  atomic.Uint64 // incremented on every generation in which this store is writer
+	elected   chan struct{} // closed after the first election result
+	electOnce sync.Once
+
+	appendMu  sync.Mutex // serializes Append
+	syncedGen uint64     // electGen the writer last caught up in (under appendMu)
+
+	mu       sync.RWMutex
+	events   []event.Envelope // accepted events; index = position-1
+	streams  map[string][]int // stream → indexes into events, version order
+	commands map[string][]int // command id → indexes into events (its first outcome)
+	next     int64            // next Kafka offset to apply
+	dropped  int              // records discarded by the apply rules
+	pending  map[string]chan applied
+	changed  chan struct{} // closed and replaced after every applied record
+	tailErr  error
+}
+
+// ErrNotWriter: this KafkaStore does not hold the writer role (another process does, or the
+// election has not finished); the caller forwards the command to the writer or retries.
+var ErrNotWriter = errors.New("this process is not the event log writer")
+
+// KafkaConfig configures OpenKafka. Zero values get the defaults listed per field.
+type KafkaConfig struct {
+	// Brokers are bootstrap addresses (host:port). Required.
+	Brokers []string
+	// Topic is the event topic. Default "choucha.events".
+	Topic string
+	// ElectionTopic is the one-partition topic whose partition 0 makes its holder the writer.
+	// Default Topic + ".writer".
+	ElectionTopic string
+	// ElectionGroup is the consumer group of the election. Default ElectionTopic.
+	ElectionGroup string
+	// Partitions of the event topic. Default 1; only 1 is supported in this version (the
+	// partition order is the log order). An existing topic with more partitions is refused.
+	Partitions int
+	// ReplicationFactor of created topics. Default 1 (local broker); 3 in production.
+	ReplicationFactor int
+	// MaxMessageBytes bounds one batch record: set as the created topic's max.message.bytes,
+	// the producer's BatchBytes and the fetch size. Default 8 MiB.
+	MaxMessageBytes int
+	// Election timings (consumer group). Defaults: HeartbeatInterval 1s, SessionTimeout 10s
+	// (the broker's minimum is usually 6s), RebalanceTimeout 10s. A writer that dies keeps the
+	// role for up to SessionTimeout; one that stalls learns it lost it at its next heartbeat.
+	HeartbeatInterval time.Duration
+	SessionTimeout    time.Duration
+	RebalanceTimeout  time.Duration
+	// ElectionWait is how long OpenKafka waits for the first election result (then it opens
+	// as a non-writer and keeps taking part). Default 30s.
+	ElectionWait time.Duration
+	// WriteTimeout bounds one produce request. Default 10s.
+	WriteTimeout time.Duration
+}
+
+func (c *KafkaConfig) setDefaults() {
+	if c.Topic == "" {
+		c.Topic = "choucha.events"
+	}
+	if c.ElectionTopic == "" {
+		c.ElectionTopic = c.Topic + ".writer"
+	}
+	if c.ElectionGroup == "" {
+		c.ElectionGroup = c.ElectionTopic
+	}
+	if c.Partitions == 0 {
+		c.Partitions = 1
+	}
+	if c.ReplicationFactor == 0 {
+		c.ReplicationFactor = 1
+	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = 8 << 20
+	}
+	if c.HeartbeatInterval == 0 {
+		c.HeartbeatInterval = time.Second
+	}
+	if c.SessionTimeout == 0 {
+		c.SessionTimeout = 10 * time.Second
+	}
+	if c.RebalanceTimeout == 0 {
+		c.RebalanceTimeout = 10 * time.Second
+	}
+	if c.ElectionWait == 0 {
+		c.ElectionWait = 30 * time.Second
+	}
+	if c.WriteTimeout == 0 {
+		c.WriteTimeout = 10 * time.Second
+	}
+}
+
+// Validate returns every problem of the configuration (after defaults).
+func (c KafkaConfig) Validate() error {
+	var errs []error
+	if len(c.Brokers) == 0 {
+		errs = append(errs, errors.New("missing Brokers"))
+	}
+	if c.Topic == c.ElectionTopic {
+		errs = append(errs, errors.New("Topic and ElectionTopic must differ"))
+	}
+	if c.Partitions != 1 {
+		errs = append(errs, fmt.Errorf("Partitions must be 1 in this version, got %d", c.Partitions))
+	}
+	if c.ReplicationFactor < 1 {
+		errs = append(errs, fmt.Errorf("ReplicationFactor must be >= 1, got %d", c.ReplicationFactor))
+	}
+	if c.MaxMessageBytes < 1<<10 {
+		errs = append(errs, fmt.Errorf("MaxMessageBytes must be >= 1024, got %d", c.MaxMessageBytes))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"HeartbeatInterval", c.HeartbeatInterval}, {"SessionTimeout", c.SessionTimeout},
+		{"RebalanceTimeout", c.RebalanceTimeout}, {"ElectionWait", c.ElectionWait}, {"WriteTimeout", c.WriteTimeout}} {
+		if d.v < 0 {
+			errs = append(errs, fmt.Errorf("%s must be > 0, got %s", d.name, d.v))
+		}
+	}
+	if c.HeartbeatInterval >= c.SessionTimeout {
+		errs = append(errs, fmt.Errorf("HeartbeatInterval (%s) must be shorter than SessionTimeout (%s)", c.HeartbeatInterval, c.SessionTimeout))
+	}
+	return errors.Join(errs...)
+}
+
+var _ event.Store = (*KafkaStore)(nil)
+
+const (
+	kafkaFormat       = "choucha-batch/1"
+	kafkaHeaderWrite  = "choucha-write-id"
+	kafkaHeaderFormat = "choucha-format"
+)
+
+// kafkaBatch is the value of one record.
+type kafkaBatch struct {
+	Format    string            `json:"format"`
+	CommandID string            `json:"command_id"`
+	Events    []json.RawMessage `json:"events"`
+}
+
+// applied is what the tailer decided about one record.
+type applied struct {
+	idx    []int  // accepted: indexes of its events
+	replay string // dropped: its command id was already in the log
+	err    error  // dropped for another reason
+}
+
+// OpenKafka creates the topics if needed, rebuilds the state from the whole event topic,
+// joins the writer election and waits (up to ElectionWait) for its first result.
+func OpenKafka(ctx context.Context, cfg KafkaConfig) (*KafkaStore, error) {
+	cfg.setDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("eventlog: invalid KafkaConfig: %w", err)
+	}
+	fail := func(err error) (*KafkaStore, error) {
+		return nil, fmt.Errorf("eventlog: open kafka topic %q: %w", cfg.Topic, err)
+	}
+	err := kafka.EnsureTopic(ctx, cfg.Brokers, nil, cfg.Topic, kafka.TopicConfig{
+		NumPartitions: cfg.Partitions, ReplicationFactor: cfg.ReplicationFactor,
+		Configs: map[string]string{
+			"max.message.bytes": strconv.Itoa(cfg.MaxMessageBytes),
+			"retention.ms":      "-1",
+			"retention.bytes":   "-1",
+			"cleanup.policy":    "delete",
+		},
+	})
+	if err != nil {
+		return fail(err)
+	}
+	if err := kafka.EnsureTopic(ctx, cfg.Brokers, nil, cfg.ElectionTopic, kafka.TopicConfig{
+		NumPartitions: 1, ReplicationFactor: cfg.ReplicationFactor,
+	}); err != nil {
+		return fail(err)
+	}
+	client := &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Timeout: cfg.WriteTimeout}
+	md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{cfg.Topic}})
+	if err != nil {
+		return fail(err)
+	}
+	for _, t := range md.Topics {
+		if t.Name == cfg.Topic && len(t.Partitions) > 1 {
+			return fail(fmt.Errorf("the topic has %d partitions; this version needs exactly 1", len(t.Partitions)))
+		}
+	}
+
+	s := &KafkaStore{
+		cfg:    cfg,
+		client: client,
+		writer: &kafkago.Writer{
+			Addr:         kafkago.TCP(cfg.Brokers...),
+			Topic:        cfg.Topic,
+			Balancer:     &kafkago.Hash{},
+			RequiredAcks: kafkago.RequireAll,
+			BatchSize:    1,
+			BatchBytes:   int64(cfg.MaxMessageBytes),
+			BatchTimeout: time.Millisecond,
+			WriteTimeout: cfg.WriteTimeout,
+			MaxAttempts:  10, // a retry may duplicate the record: the apply rules drop the copy
+			// Its own transport: kafka-go's shared default caches metadata that may predate
+			// the topic (a write then fails with Unknown Topic Or Partition).
+			Transport: &kafkago.Transport{MetadataTopics: []string{cfg.Topic}, MetadataTTL: 10 * time.Second},
+		},
+		reader: kafkago.NewReader(kafkago.ReaderConfig{
+			Brokers:   cfg.Brokers,
+			Topic:     cfg.Topic,
+			Partition: 0,
+			MinBytes:  1,
+			MaxBytes:  cfg.MaxMessageBytes + 1<<20,
+			MaxWait:   250 * time.Millisecond,
+		}),
+		now:      time.Now,
+		elected:  make(chan struct{}),
+		streams:  map[string][]int{},
+		commands: map[string][]int{},
+		pending:  map[string]chan applied{},
+		changed:  make(chan struct{}),
+	}
+	if err := s.reader.SetOffset(kafkago.FirstOffset); err != nil {
+		_ = s.reader.Close()
+		return fail(err)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Go(s.tail)
+	if err := s.catchUp(ctx); err != nil {
+		_ = s.Close()
+		return fail(fmt.Errorf("rebuild: %w", err))
+	}
+
+	s.group, err = kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
+		ID:                cfg.ElectionGroup,
+		Brokers:           cfg.Brokers,
+		Topics:            []string{cfg.ElectionTopic},
+		HeartbeatInterval: cfg.HeartbeatInterval,
+		SessionTimeout:    cfg.SessionTimeout,
+		RebalanceTimeout:  cfg.RebalanceTimeout,
+		JoinGroupBackoff:  500 * time.Millisecond,
+		GroupBalancers:    []kafkago.GroupBalancer{stickyWriter{s}},
+		Timeout:           cfg.WriteTimeout,
+	})
+	if err != nil {
+		_ = s.Close()
+		return fail(fmt.Errorf("election group: %w", err))
+	}
+	s.wg.Go(s.elect)
+	select {
+	case <-s.elected:
+	case <-time.After(cfg.ElectionWait):
+	case <-ctx.Done():
+		_ = s.Close()
+		return fail(ctx.Err())
+	}
+	return s, nil
+}
+
+// IsWriter reports whether this store holds the writer role now.
+func (s *KafkaStore) IsWriter() bool { return s.isWriter.Load() && !s.closed.Load() }
+
+// WaitWriter waits until this store is the writer (or ctx ends).
+func (s *KafkaStore) WaitWriter(ctx context.Context) error {
+	for !s.IsWriter() {
+		if s.closed.Load() {
+			return &event.StoreError{Op: "wait writer", Err: event.ErrClosed}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// Dropped is how many records the apply rules discarded so far (duplicates, replays, junk).
+func (s *KafkaStore) Dropped() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.dropped
+}
+
+// elect takes part in the election until Close.
+func (s *KafkaStore) elect() {
+	defer s.electOnce.Do(func() { close(s.elected) })
+	for {
+		gen, err := s.group.Next(s.ctx)
+		if err != nil {
+			if s.ctx.Err() != nil || errors.Is(err, kafkago.ErrGroupClosed) {
+				return
+			}
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(500 * time.Millisecond):
+			}
+			continue
+		}
+		leader := false
+		for _, a := range gen.Assignments[s.cfg.ElectionTopic] {
+			leader = leader || a.ID == 0
+		}
+		if leader {
+			s.electGen.Add(1)
+		}
+		s.wasWriter.Store(leader)
+		s.isWriter.Store(leader)
+		s.electOnce.Do(func() { close(s.elected) })
+		done := make(chan struct{})
+		gen.Start(func(ctx context.Context) {
+			<-ctx.Done()
+			close(done)
+		})
+		<-done
+		s.isWriter.Store(false)
+	}
+}
+
+// stickyWriter is the election's group balancer: partition 0 of the election topic goes to
+// the member that held it in the previous generation when it is still a member (a store that
+// joins does not take the role from a live writer), else to the member with the least id.
+type stickyWriter struct{ s *KafkaStore }
+
+func (stickyWriter) ProtocolName() string { return "choucha-sticky-writer" }
+
+func (b stickyWriter) UserData() ([]byte, error) {
+	if b.s.wasWriter.Load() {
+		return []byte("writer"), nil
+	}
+	return []byte{}, nil
+}
+
+func (stickyWriter) AssignGroups(members []kafkago.GroupMember, partitions []kafkago.Partition) kafkago.GroupMemberAssignments {
+	out := kafkago.GroupMemberAssignments{}
+	var chosen *kafkago.GroupMember
+	for i := range members {
+		m := &members[i]
+		out[m.ID] = map[string][]int{}
+		switch {
+		case chosen == nil,
+			string(m.UserData) == "writer" && string(chosen.UserData) != "writer",
+			string(m.UserData) == string(chosen.UserData) && m.ID < chosen.ID:
+			chosen = m
+		}
+	}
+	if chosen == nil {
+		return out
+	}
+	for _, p := range partitions {
+		out[chosen.ID][p.Topic] = append(out[chosen.ID][p.Topic], p.ID)
+	}
+	return out
+}
+
+// tail applies the event topic, record by record, until Close.
+func (s *KafkaStore) tail() {
+	for {
+		m, err := s.reader.FetchMessage(s.ctx)
+		if err != nil {
+			if s.ctx.Err() == nil {
+				s.mu.Lock()
+				s.tailErr = err
+				close(s.changed)
+				s.changed = make(chan struct{})
+				s.mu.Unlock()
+			}
+			return
+		}
+		s.apply(m)
+	}
+}
+
+// apply applies one record by the rules in the type's comment.
+func (s *KafkaStore) apply(m kafkago.Message) {
+	var writeID string
+	for _, h := range m.Headers {
+		if h.Key == kafkaHeaderWrite {
+			writeID = string(h.Value)
+		}
+	}
+	res := s.decide(m)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if res.err == nil && res.replay == "" {
+		res = s.accept(m)
+	}
+	if res.idx == nil {
+		s.dropped++
+	}
+	s.next = m.Offset + 1
+	if ch, ok := s.pending[writeID]; ok && writeID != "" {
+		delete(s.pending, writeID)
+		ch <- res
+	}
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// decide decodes and checks a record without the lock held for writing; accept re-checks
+// the heads under the lock (only the tailer changes the state, so they cannot have moved).
+func (s *KafkaStore) decide(m kafkago.Message) applied {
+	var b kafkaBatch
+	if err := json.Unmarshal(m.Value, &b); err != nil || b.Format != kafkaFormat || b.CommandID == "" || len(b.Events) == 0 {
+		return applied{err: fmt.Errorf("%w: offset %d is not a batch record (%v)", event.ErrTampered, m.Offset, err)}
+	}
+	s.mu.RLock()
+	_, seen := s.commands[b.CommandID]
+	s.mu.RUnlock()
+	if seen {
+		return applied{replay: b.CommandID}
+	}
+	return applied{}
+}
+
+// accept checks a record against the heads and applies it; s.mu is held.
+func (s *KafkaStore) accept(m kafkago.Message) applied {
+	var b kafkaBatch
+	_ = json.Unmarshal(m.Value, &b) // decide checked it
+	if _, seen := s.commands[b.CommandID]; seen {
+		return applied{replay: b.CommandID}
+	}
+	evs := make([]event.Envelope, len(b.Events))
+	type hd struct {
+		version uint64
+		hash    string
+	}
+	heads := map[string]hd{}
+	for i, raw := range b.Events {
+		var r record
+		if err := decodeRecord(raw, &r); err != nil {
+			return applied{err: fmt.Errorf("%w: offset %d event %d does not decode: %v", event.ErrTampered, m.Offset, i, err)}
+		}
+		e := r.envelope(0)
+		h, ok := heads[e.Stream]
+		if !ok {
+			if idx := s.streams[e.Stream]; len(idx) > 0 {
+				last := s.events[idx[len(idx)-1]]
+				h = hd{last.Version, last.Hash}
+			}
+		}
+		if e.CommandID != b.CommandID {
+			return applied{err: fmt.Errorf("%w: offset %d event %d has command id %q, the batch %q", event.ErrTampered, m.Offset, i, e.CommandID, b.CommandID)}
+		}
+		if e.Version != h.version+1 || e.PrevHash != h.hash {
+			return applied{err: &event.StoreError{Op: "append", Stream: e.Stream, Version: h.version,
+				Err: fmt.Errorf("%w: offset %d claims %s@%d on a stream at %d (first claim wins)", event.ErrConcurrency, m.Offset, e.Stream, e.Version, h.version)}}
+		}
+		if want, err := e.ComputeHash(h.hash); err != nil || want != e.Hash {
+			return applied{err: &event.StoreError{Op: "append", Stream: e.Stream, Version: e.Version,
+				Err: fmt.Errorf("%w: offset %d: hash does not verify", event.ErrTampered, m.Offset)}}
+		}
+		heads[e.Stream] = hd{e.Version, e.Hash}
+		evs[i] = e
+	}
+	idx := make([]int, len(evs))
+	for i, e := range evs {
+		e.Position = uint64(len(s.events) + 1)
+		idx[i] = len(s.events)
+		s.events = append(s.events, e)
+		s.streams[e.Stream] = append(s.streams[e.Stream], idx[i])
+	}
+	s.commands[b.CommandID] = idx
+	return applied{idx: idx}
+}
+
+// catchUp waits until the tailer applied every record the topic had when it was called.
+func (s *KafkaStore) catchUp(ctx context.Context) error {
+	end, err := s.endOffset(ctx)
+	for try := 1; err != nil && try < 20; try++ { // e.g. a broker whose metadata lags
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(try) * 50 * time.Millisecond):
+		}
+		end, err = s.endOffset(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("end offset of topic %q: %w", s.cfg.Topic, err)
+	}
+	for {
+		s.mu.RLock()
+		next, tailErr, ch := s.next, s.tailErr, s.changed
+		s.mu.RUnlock()
+		if next >= end {
+			return nil
+		}
+		if tailErr != nil {
+			return tailErr
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-s.ctx.Done():
+			return event.ErrClosed
+		}
+	}
+}
+
+// endOffset is the offset the next record of the event topic will get.
+func (s *KafkaStore) endOffset(ctx context.Context) (int64, error) {
+	res, err := s.client.ListOffsets(ctx, &kafkago.ListOffsetsRequest{
+		Topics: map[string][]kafkago.OffsetRequest{s.cfg.Topic: {kafkago.LastOffsetOf(0)}},
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, p := range res.Topics[s.cfg.Topic] {
+		if p.Partition == 0 {
+			if p.Error != nil {
+				return 0, p.Error
+			}
+			return p.LastOffset, nil
+		}
+	}
+	return 0, errors.New("no answer for partition 0")
+}
+
+func (s *KafkaStore) check(ctx context.Context, op string) error {
+	if s.closed.Load() {
+		return &event.StoreError{Op: op, Err: event.ErrClosed}
+	}
+	if err := ctx.Err(); err != nil {
+		return &event.StoreError{Op: op, Err: err}
+	}
+	return nil
+}
+
+// Append appends a batch as one record; see event.Store and the type's comment. Only the
+// writer appends: elsewhere it fails with ErrNotWriter. If ctx ends after the record was
+// produced, Append returns ctx's error although the batch may be in the log (a retry with the
+// same command id returns its outcome).
+func (s *KafkaStore) Append(ctx context.Context, batch event.Batch) (event.Result, error) {
+	if err := s.check(ctx, "append"); err != nil {
+		return event.Result{}, err
+	}
+	if _, err := validate(batch); err != nil {
+		return event.Result{}, err
+	}
+	s.appendMu.Lock()
+	defer s.appendMu.Unlock()
+	if err := s.check(ctx, "append"); err != nil {
+		return event.Result{}, err
+	}
+	// A writer whose generation ended (another member joined or left) is usually given the
+	// role again by the sticky election: wait for the result rather than fail.
+	for deadline := time.Now().Add(s.cfg.RebalanceTimeout); !s.isWriter.Load() && s.wasWriter.Load() && time.Now().Before(deadline); {
+		select {
+		case <-ctx.Done():
+			return event.Result{}, &event.StoreError{Op: "append", Err: ctx.Err()}
+		case <-s.ctx.Done():
+			return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if !s.isWriter.Load() {
+		return event.Result{}, &event.StoreError{Op: "append", Err: ErrNotWriter}
+	}
+	if gen := s.electGen.Load(); gen != s.syncedGen {
+		if err := s.catchUp(ctx); err != nil {
+			return event.Result{}, &event.StoreError{Op: "append", Err: err}
+		}
+		s.syncedGen = gen
+	}
+
+	// Replay, heads.
+	s.mu.RLock()
+	if idx, ok := s.commands[batch.CommandID]; ok {
+		res := s.result(idx, true)
+		s.mu.RUnlock()
+		return res, nil
+	}
+	prev := make([]string, len(batch.Streams))
+	for i, sa := range batch.Streams {
+		idx := s.streams[sa.Stream]
+		if uint64(len(idx)) != sa.ExpectedVersion {
+			s.mu.RUnlock()
+			return event.Result{}, &event.StoreError{Op: "append", Stream: sa.Stream, Version: sa.ExpectedVersion,
+				Err: fmt.Errorf("%w: expected version %d, stream is at %d", event.ErrConcurrency, sa.ExpectedVersion, len(idx))}
+		}
+		if len(idx) > 0 {
+			prev[i] = s.events[idx[len(idx)-1]].Hash
+		}
+	}
+	s.mu.RUnlock()
+
+	// Seal and encode.
+	now := s.now().UTC().Truncate(time.Microsecond)
+	value := append(make([]byte, 0, 1024), `{"format":"`+kafkaFormat+`","command_id":`...)
+	value = appendString(value, batch.CommandID)
+	value = append(value, `,"events":[`...)
+	var buf []byte
+	for si, sa := range batch.Streams {
+		h := prev[si]
+		for j, e := range sa.Events {
+			e.Version = sa.ExpectedVersion + uint64(j) + 1
+			e.OccurredAt = e.OccurredAt.UTC()
+			e.RecordedAt = now
+			e.Position = 0
+			if len(e.Payload) == 0 || !isCompact(e.Payload) {
+				var c bytes.Buffer
+				if err := json.Compact(&c, e.Payload); err != nil {
+					return event.Result{}, &event.StoreError{Op: "append", Stream: sa.Stream,
+						Err: fmt.Errorf("%w: event %d (%s) payload is not JSON: %v", event.ErrInvalid, j, e.ID, err)}
+				}
+				e.Payload = c.Bytes()
+			}
+			if err := e.Seal(h); err != nil {
+				return event.Result{}, &event.StoreError{Op: "append", Stream: sa.Stream, Err: fmt.Errorf("%w: %v", event.ErrInvalid, err)}
+			}
+			h = e.Hash
+			if si+j > 0 {
+				value = append(value, ',')
+			}
+			buf = appendRecord(buf[:0], &e)
+			value = append(value, buf...)
+		}
+	}
+	value = append(value, "]}"...)
+	if len(value) > s.cfg.MaxMessageBytes-1024 {
+		return event.Result{}, &event.StoreError{Op: "append", Stream: batch.Streams[0].Stream,
+			Err: fmt.Errorf("%w: the batch is %d bytes, more than MaxMessageBytes (%d) allows", event.ErrInvalid, len(value), s.cfg.MaxMessageBytes)}
+	}
+	if err := ctx.Err(); err != nil {
+		return event.Result{}, &event.StoreError{Op: "append", Err: err}
+	}
+
+	// Produce, then wait for the tailer's verdict on the record.
+	writeID := uuid.Must(uuid.NewV7()).String()
+	ch := make(chan applied, 1)
+	s.mu.Lock()
+	s.pending[writeID] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, writeID)
+		s.mu.Unlock()
+	}()
+	werr := s.writer.WriteMessages(s.ctx, kafkago.Message{
+		Key:   []byte(batch.Streams[0].Stream),
+		Value: value,
+		Headers: []kafkago.Header{
+			{Key: kafkaHeaderFormat, Value: []byte(kafkaFormat)},
+			{Key: kafkaHeaderWrite, Value: []byte(writeID)},
+		},
+	})
+	if werr != nil {
+		// The record may or may not be in the log: look.
+		cctx, cancel := context.WithTimeout(s.ctx, s.cfg.WriteTimeout)
+		err := s.catchUp(cctx)
+		cancel()
+		select {
+		case res := <-ch:
+			return s.outcome(batch, res)
+		default:
+		}
+		if s.closed.Load() {
+			return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
+		}
+		return event.Result{}, &event.StoreError{Op: "append", Err: errors.Join(werr, err)}
+	}
+	for {
+		s.mu.RLock()
+		tailErr, changed := s.tailErr, s.changed
+		s.mu.RUnlock()
+		select {
+		case res := <-ch:
+			return s.outcome(batch, res)
+		default:
+		}
+		if tailErr != nil {
+			return event.Result{}, &event.StoreError{Op: "append", Err: fmt.Errorf("reading the topic back: %w", tailErr)}
+		}
+		select {
+		case res := <-ch:
+			return s.outcome(batch, res)
+		case <-changed:
+		case <-ctx.Done():
+			return event.Result{}, &event.StoreError{Op: "append", Err: ctx.Err()}
+		case <-s.ctx.Done():
+			return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
+		}
+	}
+}
+
+func (s *KafkaStore) outcome(batch event.Batch, res applied) (event.Result, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	switch {
+	case res.idx != nil:
+		return s.result(res.idx, false), nil
+	case res.replay != "":
+		return s.result(s.commands[res.replay], true), nil
+	}
+	var se *event.StoreError
+	if errors.As(res.err, &se) {
+		return event.Result{}, res.err
+	}
+	return event.Result{}, &event.StoreError{Op: "append", Err: res.err}
+}
+
+// result copies the events at idx; s.mu is held.
+func (s *KafkaStore) result(idx []int, replayed bool) event.Result {
+	out := make([]event.Envelope, len(idx))
+	for i, k := range idx {
+		out[i] = s.events[k]
+	}
+	return event.Result{Events: out, Replayed: replayed}
+}
+
+// Load returns a stream's events in version order, from this store's state.
+func (s *KafkaStore) Load(ctx context.Context, stream string) ([]event.Envelope, error) {
+	if err := s.check(ctx, "load"); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	idx := s.streams[stream]
+	if len(idx) == 0 {
+		return nil, nil
+	}
+	return s.result(idx, false).Events, nil
+}
+
+// Version returns a stream's current version (0 if it does not exist).
+func (s *KafkaStore) Version(ctx context.Context, stream string) (uint64, error) {
+	if err := s.check(ctx, "version"); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return uint64(len(s.streams[stream])), nil
+}
+
+// Head is the position of the last applied event (0 for an empty log).
+func (s *KafkaStore) Head(ctx context.Context) (uint64, error) {
+	if err := s.check(ctx, "head"); err != nil {
+		return 0, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return uint64(len(s.events)), nil
+}
+
+// ReadFrom calls fn for each applied event at position ≥ from, up to the head at call time,
+// without holding any lock (fn may append).
+func (s *KafkaStore) ReadFrom(ctx context.Context, from uint64, fn func(event.Envelope) error) error {
+	if err := s.check(ctx, "read"); err != nil {
+		return err
+	}
+	from = max(from, 1)
+	s.mu.RLock()
+	var evs []event.Envelope
+	if from <= uint64(len(s.events)) {
+		evs = s.events[from-1 : len(s.events) : len(s.events)] // never modified, only appended to
+	}
+	s.mu.RUnlock()
+	for i, e := range evs {
+		if i%1024 == 1023 {
+			if err := s.check(ctx, "read"); err != nil {
+				return err
+			}
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Verify checks every stream's hash chain in the state (the apply rules already refuse a
+// record that does not verify, so this finds only in-memory corruption).
+func (s *KafkaStore) Verify(ctx context.Context) error {
+	if err := s.check(ctx, "verify"); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for st, idx := range s.streams {
+		if err := event.VerifyStream(s.result(idx, false).Events); err != nil {
+			return &event.StoreError{Op: "verify", Stream: st, Err: err}
+		}
+	}
+	for i, e := range s.events {
+		if e.Position != uint64(i+1) {
+			return &event.StoreError{Op: "verify", Stream: e.Stream, Version: e.Version,
+				Err: fmt.Errorf("%w: event %d has position %d", event.ErrTampered, i, e.Position)}
+		}
+	}
+	return nil
+}
+
+// Close leaves the election and stops reading. Closing twice is a no-op.
+func (s *KafkaStore) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	s.isWriter.Store(false)
+	s.cancel()
+	var errs []error
+	if s.group != nil {
+		if err := s.group.Close(); err != nil && !errors.Is(err, kafkago.ErrGroupClosed) {
+			errs = append(errs, err)
+		}
+	}
+	s.wg.Wait()
+	if err := s.reader.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := s.writer.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	s.writer.Transport.(*kafkago.Transport).CloseIdleConnections()
+	if err := errors.Join(errs...); err != nil {
+		return &event.StoreError{Op: "close", Err: err}
+	}
+	return nil
+}
