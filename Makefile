@@ -27,7 +27,7 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	$(GO) vet -tags integration $(INTEGRATION_PKGS)
+	$(GO) vet -tags integration $(INTEGRATION_PKGS) ./cmd/choucha/
 
 # Each fuzz target runs for a count of executions, not a duration: a duration budget races Go's
 # fuzz coordinator under load (golang/go#75804, fixed only in Go 1.27) and fails with a bare
@@ -65,7 +65,8 @@ INTEGRATION_PKGS := ./infra/kafka/ ./infra/clickhouse/ ./infra/eventlog/
 test-integration:
 	deployments/local/up.sh all
 	set -a; . ./.local/env; set +a; \
-	  $(GO) test -tags integration -count=1 -timeout 20m $(INTEGRATION_PKGS); rc=$$?; \
+	  $(GO) test -tags integration -count=1 -timeout 20m $(INTEGRATION_PKGS) && \
+	  $(GO) test -tags integration -count=1 -timeout 10m -run 'Distributed' ./cmd/choucha/; rc=$$?; \
 	  deployments/local/down.sh all; exit $$rc
 
 bench: build

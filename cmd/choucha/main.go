@@ -14,6 +14,8 @@ const usage = `choucha — 双随机、一公开 market supervision
 
 usage:
   choucha serve   [--data DIR] [--addr HOST:PORT]         start the API on the embedded log
+                  [--kafka BROKERS [--topic T] [--clickhouse HOST:PORT [--clickhouse-db DB]]]
+                                                          distributed mode: the log on Kafka, disclosures from ClickHouse
   choucha import  enterprises|inspectors|items FILE [--data DIR]
                                                           import a CSV, all or nothing
   choucha gen     --enterprises N --inspectors M --items K --out DIR [--seed S]
@@ -23,6 +25,8 @@ usage:
   choucha token   revoke ID [--reason R] | list [--data DIR]
   choucha migrate --clickhouse HOST:PORT [--clickhouse-db DB]
                                                           apply the ClickHouse migrations (idempotent)
+  choucha project --kafka BROKERS --clickhouse HOST:PORT [--clickhouse-db DB] [--topic T]
+                  [--batch N] [--once] [--rebuild]        fill the ClickHouse read models from the Kafka log
   choucha verify  log [--data DIR]                        check every hash chain of the log
   choucha verify  plan FILE                               recompute a plan's draw and teams from its audit export
   choucha verify  rfc3797 --seeds SEEDS --pool POOL --count K
@@ -44,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runImport(args[1:], stdout, stderr)
 	case "migrate":
 		return runMigrate(args[1:], stdout, stderr)
+	case "project":
+		return runProject(args[1:], stdout, stderr)
 	case "gen":
 		return runGen(args[1:], stdout, stderr)
 	case "token":

@@ -20,7 +20,10 @@ import (
 	"time"
 
 	"github.com/choucha/choucha/commands"
+	"github.com/choucha/choucha/domain/event"
 	"github.com/choucha/choucha/infra/auth"
+	"github.com/choucha/choucha/infra/clickhouse"
+	"github.com/choucha/choucha/infra/eventlog"
 	httpapi "github.com/choucha/choucha/infra/http"
 	"github.com/choucha/choucha/infra/memory"
 	"github.com/choucha/choucha/infra/metrics"
@@ -35,22 +38,33 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", defaultData, "data directory (the event log and the admin token)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	authority := fs.String("authority", "市场监督管理局", "the issuing authority named on disclosure reports")
+	// Distributed mode (issue 5): the log on Kafka, the public disclosures from ClickHouse.
+	var dist serveDist
+	kafkaBrokers := fs.String("kafka", "", "Kafka bootstrap brokers host:port[,…]: the event log is the Kafka store (distributed mode)")
+	fs.StringVar(&dist.Topic, "topic", "", "event topic with --kafka (default choucha.events)")
+	fs.StringVar(&dist.ClickHouse, "clickhouse", "", "ClickHouse native address host:port, with --kafka: public disclosures are read from it")
+	fs.StringVar(&dist.Database, "clickhouse-db", "choucha", "ClickHouse database")
 	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	dist.Brokers = splitList(*kafkaBrokers)
+	if dist.ClickHouse != "" && len(dist.Brokers) == 0 {
+		fmt.Fprintln(stderr, "serve: --clickhouse needs --kafka (the projector fills ClickHouse from the Kafka log)")
 		return 2
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *data, *addr, *authority, stdout); err != nil {
+	if err := serve(ctx, *data, *addr, *authority, dist, stdout); err != nil {
 		log.Error("serve failed", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Writer) error {
-	logFile, err := openLog(dataDir)
+func serve(ctx context.Context, dataDir, addr, authority string, dist serveDist, stdout io.Writer) error {
+	logFile, err := dist.openLog(ctx, dataDir)
 	if err != nil {
 		return err
 	}
@@ -61,6 +75,15 @@ func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Write
 	dir, plans := memory.NewDirectory(), memory.NewPlans()
 	tokens := auth.NewTokens() // issued bearer tokens: a read model of the log like the others
 	insp := memory.NewInspections(time.Now)
+	var disclosures projections.DisclosureQueries = insp
+	if dist.ClickHouse != "" {
+		ch, closeCH, err := dist.openDisclosures(ctx)
+		if err != nil {
+			return err
+		}
+		defer closeCH()
+		disclosures = ch
+	}
 	runner := projections.NewRunner(store, dir, plans, tokens, insp)
 	start := time.Now()
 	n, err := runner.CatchUp(ctx)
@@ -88,7 +111,7 @@ func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Write
 		Directory:      dir,
 		Plans:          plans,
 		Inspections:    insp,
-		Disclosures:    insp,
+		Disclosures:    disclosures,
 		Stats:          insp,
 		Sync:           sync,
 		Validator:      validator,
@@ -106,7 +129,7 @@ func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Write
 		App: app, Auth: auth.NewAuthenticator(sha256.Sum256([]byte(token)), tokens, time.Now), Sync: sync,
 		Directory: dir, Plans: plans, Tasks: insp, Validator: validator,
 	}
-	site, err := web.New(web.Config{Plans: plans, Disclosures: insp, Stats: insp, Now: time.Now, Authority: authority, Desk: desk})
+	site, err := web.New(web.Config{Plans: plans, Disclosures: disclosures, Stats: insp, Now: time.Now, Authority: authority, Desk: desk})
 	if err != nil {
 		return err
 	}
@@ -125,7 +148,7 @@ func serve(ctx context.Context, dataDir, addr, authority string, stdout io.Write
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "choucha is serving at %s\n  public:  %s/ (公示)\n  desk:    %s/login (paste a token)\n  health:  %s/healthz\n  API:     %s/openapi.json (token in %s)\n  example: curl -H \"Authorization: Bearer $(cat %s)\" %s/api/v1/directory/counts\n",
 		url, url, url, url, url, tokenFile, tokenFile, url)
-	slog.Info("serving", "url", url, "data", dataDir)
+	slog.Info("serving", "url", url, "data", dataDir, "kafka", strings.Join(dist.Brokers, ","), "clickhouse", dist.ClickHouse)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -162,4 +185,47 @@ func adminToken(dataDir string) (token, path string, err error) {
 		return "", "", fmt.Errorf("admin token: %w", err)
 	}
 	return token, path, nil
+}
+
+// serveDist is serve's distributed mode (issue 5); the zero value is the embedded mode.
+type serveDist struct {
+	Brokers    []string // Kafka: the event log is the Kafka store (this process competes for the writer role)
+	Topic      string
+	ClickHouse string // public disclosure queries from ClickHouse (filled by `choucha project`)
+	Database   string
+}
+
+// openLog opens the event log: the embedded one in dataDir, or the Kafka store. A Kafka store
+// that is not the writer refuses appends with eventlog.ErrNotWriter.
+func (d serveDist) openLog(ctx context.Context, dataDir string) (event.Store, error) {
+	if len(d.Brokers) == 0 {
+		return openLog(dataDir)
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil { // the admin token lives there
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	s, err := eventlog.OpenKafka(ctx, eventlog.KafkaConfig{Brokers: d.Brokers, Topic: d.Topic})
+	if err != nil {
+		return nil, err
+	}
+	slog.Info("event log on kafka", "brokers", strings.Join(d.Brokers, ","), "writer", s.IsWriter())
+	return s, nil
+}
+
+// openDisclosures connects to ClickHouse for the public disclosure queries; it refuses a
+// schema with pending migrations.
+func (d serveDist) openDisclosures(ctx context.Context) (projections.DisclosureQueries, func(), error) {
+	conn, err := clickhouse.Open(ctx, clickhouse.Config{Addr: d.ClickHouse, Database: d.Database})
+	if err != nil {
+		return nil, nil, err
+	}
+	pending, err := clickhouse.Pending(ctx, conn)
+	if err == nil && len(pending) > 0 {
+		err = fmt.Errorf("%w (%d pending)", errPendingMigrations, len(pending))
+	}
+	if err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	return clickhouse.NewDisclosures(conn), func() { conn.Close() }, nil
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/choucha/choucha/commands"
+	"github.com/choucha/choucha/infra/eventlog"
 	"github.com/choucha/choucha/infra/validation"
 	"github.com/choucha/choucha/projections"
 )
@@ -72,7 +73,7 @@ func writeError(w http.ResponseWriter, r *http.Request, lang validation.Lang, er
 		status = http.StatusNotFound
 		body.Error.Code = "not_found"
 		body.Error.Message = validation.Message(lang, "not_found", "", "")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, eventlog.ErrNotWriter):
 		status = http.StatusServiceUnavailable
 		body.Error.Code = "unavailable"
 		body.Error.Message = validation.Message(lang, "unavailable", "", "")
