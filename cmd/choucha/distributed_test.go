@@ -334,7 +334,9 @@ func startDistServe(ctx context.Context, t *testing.T, dist serveDist) (string, 
 	var out distBuffer
 	dir := t.TempDir()
 	done := make(chan error, 1)
-	go func() { done <- serve(ctx, dir, "127.0.0.1:0", "市场监督管理局", dist, &out) }()
+	go func() {
+		done <- serve(ctx, serveConfig{Data: dir, Addr: "127.0.0.1:0", Authority: "市场监督管理局", Dist: dist}, &out)
+	}()
 	for deadline := time.Now().Add(90 * time.Second); ; {
 		if s := out.String(); strings.Contains(s, "serving at ") {
 			url := strings.Fields(s[strings.Index(s, "serving at ")+len("serving at "):])[0]

@@ -89,9 +89,10 @@ type child struct {
 	url string
 }
 
-func startServe(t *testing.T, data string) *child {
+// startServe starts `choucha serve` on data; extra are more flags.
+func startServe(t *testing.T, data string, extra ...string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "serve", "--data", data, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "--data", data, "--addr", "127.0.0.1:0"}, extra...)...)
 	cmd.Env = append(os.Environ(), "CHOUCHA_TEST_MAIN=1")
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {

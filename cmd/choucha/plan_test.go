@@ -71,7 +71,9 @@ func TestPlanThroughAPIAndVerify(t *testing.T) {
 			t.Fatal(e)
 		}
 	}
-	srv := startServe(t, data)
+	// The leak crawl below reads a few hundred pages at once: no public rate limit here
+	// (infra/http tests the limit).
+	srv := startServe(t, data, "--public-rate", "-1")
 	defer srv.stop(t)
 	api := apiClient{t: t, url: srv.url, token: readToken(t, data)}
 

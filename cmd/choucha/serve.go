@@ -38,6 +38,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", defaultData, "data directory (the event log and the admin token)")
 	addr := fs.String("addr", "127.0.0.1:8080", "listen address")
 	authority := fs.String("authority", "市场监督管理局", "the issuing authority named on disclosure reports")
+	rate := fs.Float64("public-rate", 20, "public requests per second per client (pages and /public); negative: no limit")
+	burst := fs.Int("public-burst", 40, "public request burst per client")
 	// Distributed mode (issue 5): the log on Kafka, the public disclosures from ClickHouse.
 	var dist serveDist
 	kafkaBrokers := fs.String("kafka", "", "Kafka bootstrap brokers host:port[,…]: the event log is the Kafka store (distributed mode)")
@@ -56,14 +58,24 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	slog.SetDefault(log)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := serve(ctx, *data, *addr, *authority, dist, stdout); err != nil {
+	cfg := serveConfig{Data: *data, Addr: *addr, Authority: *authority, PublicRate: *rate, PublicBurst: *burst, Dist: dist}
+	if err := serve(ctx, cfg, stdout); err != nil {
 		log.Error("serve failed", "err", err)
 		return 1
 	}
 	return 0
 }
 
-func serve(ctx context.Context, dataDir, addr, authority string, dist serveDist, stdout io.Writer) error {
+// serveConfig is what serve is started with.
+type serveConfig struct {
+	Data, Addr, Authority string
+	PublicRate            float64 // 0: the API's default
+	PublicBurst           int
+	Dist                  serveDist // zero: the embedded mode
+}
+
+func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
+	dataDir, addr, authority, dist := cfg.Data, cfg.Addr, cfg.Authority, cfg.Dist
 	logFile, err := dist.openLog(ctx, dataDir)
 	if err != nil {
 		return err
@@ -119,6 +131,8 @@ func serve(ctx context.Context, dataDir, addr, authority string, dist serveDist,
 		AdminTokenHash: sha256.Sum256([]byte(token)),
 		Tokens:         tokens,
 		TokenIssuer:    auth.NewIssuer(store, time.Now),
+		PublicRate:     cfg.PublicRate,
+		PublicBurst:    cfg.PublicBurst,
 		Version:        version,
 	})
 	if err != nil {
