@@ -2,30 +2,20 @@ package httpapi_test
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/choucha/choucha/commands"
 	"github.com/choucha/choucha/domain/event"
-	"github.com/choucha/choucha/infra/auth"
 	"github.com/choucha/choucha/infra/eventlog"
-	httpapi "github.com/choucha/choucha/infra/http"
-	"github.com/choucha/choucha/infra/memory"
-	"github.com/choucha/choucha/infra/metrics"
-	"github.com/choucha/choucha/infra/validation"
-	"github.com/choucha/choucha/projections"
 )
 
-// authFixture is the API as serve wires it: issued tokens projected by the same runner.
+// authFixture is the API as serve wires it, with a chosen public rate limit.
 type authFixture struct {
 	srv *httptest.Server
 	log *eventlog.Bolt
@@ -33,36 +23,8 @@ type authFixture struct {
 
 func newAuthFixture(t *testing.T, rate float64, burst int) *authFixture {
 	t.Helper()
-	log, err := eventlog.OpenBolt(filepath.Join(t.TempDir(), "events.db"), eventlog.BoltOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { log.Close() })
-	dir, plans, tokens := memory.NewDirectory(), memory.NewPlans(), auth.NewTokens()
-	runner := projections.NewRunner(log, dir, plans, tokens)
-	api, err := httpapi.New(httpapi.Config{
-		App:       commands.NewApplication(commands.Deps{Store: log, Now: time.Now}, dir, plans),
-		Directory: dir,
-		Plans:     plans,
-		Sync: func(ctx context.Context) error {
-			_, err := runner.CatchUp(ctx)
-			return err
-		},
-		Validator:      validation.New(),
-		Metrics:        metrics.New(),
-		AdminTokenHash: sha256.Sum256([]byte(token)),
-		Tokens:         tokens,
-		TokenIssuer:    auth.NewIssuer(log, time.Now),
-		PublicRate:     rate,
-		PublicBurst:    burst,
-		Version:        "test",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(api.Handler())
-	t.Cleanup(srv.Close)
-	return &authFixture{srv: srv, log: log}
+	f := newAPIFixture(t, rate, burst)
+	return &authFixture{srv: f.srv, log: f.log}
 }
 
 // call sends a request with bearer (none if ""); hdr are header name/value pairs.

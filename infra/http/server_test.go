@@ -18,6 +18,7 @@ import (
 
 	"github.com/choucha/choucha/commands"
 	"github.com/choucha/choucha/domain/directory"
+	"github.com/choucha/choucha/infra/auth"
 	"github.com/choucha/choucha/infra/eventlog"
 	httpapi "github.com/choucha/choucha/infra/http"
 	"github.com/choucha/choucha/infra/memory"
@@ -29,22 +30,24 @@ import (
 const token = "test-token-0123456789abcdef0123456789abcdef"
 
 type fixture struct {
-	srv   *httptest.Server
-	log   *eventlog.Bolt
-	dir   *memory.Directory
-	spec  map[string]any
-	paths []string
+	srv *httptest.Server
+	log *eventlog.Bolt
+	dir *memory.Directory
 }
 
-func newFixture(t testing.TB) *fixture {
+func newFixture(t testing.TB) *fixture { return newAPIFixture(t, 0, 0) }
+
+// newAPIFixture is the API as serve wires it (issued tokens projected by the same runner),
+// with the given public rate limit (0: the default).
+func newAPIFixture(t testing.TB, rate float64, burst int) *fixture {
 	t.Helper()
 	log, err := eventlog.OpenBolt(filepath.Join(t.TempDir(), "events.db"), eventlog.BoltOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { log.Close() })
-	dir, plans := memory.NewDirectory(), memory.NewPlans()
-	runner := projections.NewRunner(log, dir, plans)
+	dir, plans, tokens := memory.NewDirectory(), memory.NewPlans(), auth.NewTokens()
+	runner := projections.NewRunner(log, dir, plans, tokens)
 	api, err := httpapi.New(httpapi.Config{
 		App:       commands.NewApplication(commands.Deps{Store: log, Now: time.Now}, dir, plans),
 		Directory: dir,
@@ -56,6 +59,10 @@ func newFixture(t testing.TB) *fixture {
 		Validator:      validation.New(),
 		Metrics:        metrics.New(),
 		AdminTokenHash: sha256.Sum256([]byte(token)),
+		Tokens:         tokens,
+		TokenIssuer:    auth.NewIssuer(log, time.Now),
+		PublicRate:     rate,
+		PublicBurst:    burst,
 		Version:        "test",
 	})
 	if err != nil {
