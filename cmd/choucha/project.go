@@ -31,12 +31,13 @@ type projectConfig struct {
 	Once       bool          // exit after catching up
 	Rebuild    bool          // drop the stored offset and the table contents, replay from 1
 	Poll       time.Duration // how often to look for new events when not Once
+	RetryFor   time.Duration // with Once: how long to retry a batch ClickHouse does not take
 }
 
 // projectStats is what one run did (for logs and tests).
 type projectStats struct {
 	Resumed  uint64 // the stored offset the run started after
-	Applied  int    // events read and applied
+	Applied  int    // events applied after the lowest stored offset
 	Batches  int    // Flush calls
 	Position uint64 // last applied position
 }
@@ -63,11 +64,12 @@ func runProject(args []string, _, stderr io.Writer) int {
 	once := fs.Bool("once", false, "exit after catching up with the log")
 	rebuild := fs.Bool("rebuild", false, "drop the projector's offset and the disclosures rows, then replay the log from position 1")
 	poll := fs.Duration("poll", 500*time.Millisecond, "how often to look for new events (without --once)")
+	retry := fs.Duration("retry", time.Minute, "with --once: how long to retry a batch ClickHouse does not take (without --once: for ever)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	cfg := projectConfig{Brokers: splitList(*brokers), Topic: *topic, ClickHouse: *addr, Database: *db,
-		Batch: *batch, Once: *once, Rebuild: *rebuild, Poll: *poll}
+		Batch: *batch, Once: *once, Rebuild: *rebuild, Poll: *poll, RetryFor: *retry}
 	if len(cfg.Brokers) == 0 || cfg.ClickHouse == "" || cfg.Batch <= 0 || cfg.Poll <= 0 {
 		fmt.Fprintln(stderr, "project: --kafka and --clickhouse are required (or CHOUCHA_KAFKA_BROKERS and CHOUCHA_CLICKHOUSE_ADDR); --batch and --poll must be > 0")
 		return 2
@@ -101,14 +103,24 @@ func openReader(ctx context.Context, brokers []string, topic string) (*eventlog.
 	return eventlog.OpenKafka(ctx, cfg)
 }
 
-// project runs the disclosure projector: resume after the stored offset, apply the log in
-// order, Flush every cfg.Batch events and at the end of every catch-up (the projector records
-// the offset only after its batch was sent), then exit (Once) or poll until ctx ends.
+// projectors are the read models `choucha project` fills, each with its own stored offset.
+func projectors(conn driver.Conn, batch int) []clickhouse.Projector {
+	return []clickhouse.Projector{
+		clickhouse.NewDisclosureProjector(conn, batch),
+	}
+}
+
+// project runs the ClickHouse projectors over the log: each resumes after its stored offset
+// (the stateful ones fold the events before it into memory without writing, so the log is
+// read from position 1), Flush every cfg.Batch events and at the end of every catch-up (each
+// projector records its offset only after its batch was sent), then exit (Once) or poll until
+// ctx ends. A batch that cannot be sent (ClickHouse down or restarting) is retried with
+// backoff, for ever when polling and for cfg.RetryFor with Once; events are never skipped.
 //
-// Rebuild deletes the projector's offset first (and waits until the mutation is visible),
-// then truncates the disclosures table, then replays from position 1: a crash in between
-// leaves no offset, so the next run replays everything (re-inserting rows is idempotent in
-// the ReplacingMergeTree). The public queries see an emptied table until the replay is done.
+// Rebuild deletes the projectors' offsets first (and waits until the mutation is visible),
+// then truncates their tables, then replays from position 1: a crash in between leaves no
+// offset, so the next run replays everything (re-inserting rows is idempotent in the
+// ReplacingMergeTree tables). The queries see emptied tables until the replay is done.
 func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectStats, error) {
 	var st projectStats
 	conn, err := clickhouse.Open(ctx, clickhouse.Config{Addr: cfg.ClickHouse, Database: cfg.Database})
@@ -123,18 +135,23 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	if len(pending) > 0 {
 		return st, fmt.Errorf("%w (%d pending, first %d %s)", errPendingMigrations, len(pending), pending[0].Version, pending[0].Name)
 	}
+	ps := projectors(conn, cfg.Batch)
 	if cfg.Rebuild {
-		if err := dropDisclosures(ctx, conn); err != nil {
+		for _, p := range ps {
+			if err := dropProjection(ctx, conn, p); err != nil {
+				return st, err
+			}
+			log.Info("rebuild: offset and tables dropped", "projector", p.Name(), "tables", p.Tables())
+		}
+	}
+	st.Resumed = ^uint64(0)
+	for _, p := range ps {
+		pos, err := p.Start(ctx)
+		if err != nil {
 			return st, err
 		}
-		log.Info("rebuild: offset and disclosures dropped", "projector", clickhouse.DisclosureProjectorName)
+		st.Resumed = min(st.Resumed, pos)
 	}
-
-	p := clickhouse.NewDisclosureProjector(conn, cfg.Batch)
-	if st.Resumed, err = p.Position(ctx); err != nil {
-		return st, err
-	}
-	st.Position = st.Resumed
 
 	start := time.Now()
 	store, err := openReader(ctx, cfg.Brokers, cfg.Topic)
@@ -146,33 +163,49 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	if err != nil {
 		return st, err
 	}
-	log.Info("project: started", "projector", p.Name(), "resume_after", st.Resumed, "head", head,
+	log.Info("project: started", "projectors", len(ps), "resume_after", st.Resumed, "head", head,
 		"lag", head-min(head, st.Resumed), "open_seconds", time.Since(start).Seconds())
 
+	flush := func() error {
+		st.Batches++
+		return flushAll(ctx, ps, cfg, log)
+	}
+	read := uint64(0) // last position read in this process
 	for {
 		t0 := time.Now()
 		n, sinceFlush := 0, 0
-		err := store.ReadFrom(ctx, st.Position+1, func(e event.Envelope) error {
-			if err := p.Apply(e); err != nil {
-				return fmt.Errorf("projection %s at position %d (%s %s@%d): %w", p.Name(), e.Position, e.Type, e.Stream, e.Version, err)
+		err := store.ReadFrom(ctx, read+1, func(e event.Envelope) error {
+			for _, p := range ps {
+				if err := p.Apply(e); err != nil {
+					if !errors.Is(err, clickhouse.ErrSend) {
+						return fmt.Errorf("projection %s at position %d (%s %s@%d): %w", p.Name(), e.Position, e.Type, e.Stream, e.Version, err)
+					}
+					// The event is folded in; only its batch is unsent. Send it again.
+					if err := flushAll(ctx, ps, cfg, log); err != nil {
+						return err
+					}
+				}
+			}
+			read = e.Position
+			if e.Position <= st.Resumed {
+				return nil
 			}
 			st.Position = e.Position
 			n++
 			if sinceFlush++; sinceFlush >= cfg.Batch {
 				sinceFlush = 0
-				st.Batches++
-				return p.Flush(ctx)
+				return flush()
 			}
 			return nil
 		})
 		if err == nil && n > 0 {
-			st.Batches++
-			err = p.Flush(ctx)
+			err = flush()
 		}
 		st.Applied += n
 		if err != nil {
 			return st, err
 		}
+		st.Position = max(st.Position, st.Resumed)
 		if n > 0 {
 			head, _ := store.Head(ctx)
 			took := time.Since(t0)
@@ -193,11 +226,41 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	}
 }
 
-// dropDisclosures removes the disclosure projector's offset (an ALTER … DELETE mutation,
-// asynchronous on 18.16: wait until it is visible) and then the table's rows.
-func dropDisclosures(ctx context.Context, conn driver.Conn) error {
-	name := clickhouse.DisclosureProjectorName
-	if err := conn.Exec(ctx, "ALTER TABLE projection_offsets DELETE WHERE projector = '"+name+"'"); err != nil {
+// flushAll flushes every projector, retrying with backoff while a batch cannot be sent
+// (clickhouse.ErrSend): for ever when polling, for cfg.RetryFor with Once.
+func flushAll(ctx context.Context, ps []clickhouse.Projector, cfg projectConfig, log *slog.Logger) error {
+	t0 := time.Now()
+	for attempt := 0; ; attempt++ {
+		var err error
+		for _, p := range ps {
+			if err = p.Flush(ctx); err != nil {
+				break
+			}
+		}
+		if err == nil {
+			if attempt > 0 {
+				log.Info("project: ClickHouse answers again; batch sent", "attempts", attempt+1, "seconds", time.Since(t0).Seconds())
+			}
+			return nil
+		}
+		if !errors.Is(err, clickhouse.ErrSend) || ctx.Err() != nil || (cfg.Once && time.Since(t0) > cfg.RetryFor) {
+			return err
+		}
+		wait := min(5*time.Second, 100*time.Millisecond<<min(attempt, 6))
+		log.Warn("project: batch not sent; retrying", "err", err, "attempt", attempt+1, "retry_in", wait.String())
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// dropProjection removes a projector's offset (an ALTER … DELETE mutation, asynchronous on
+// 18.16: wait until it is visible) and then its tables' rows.
+func dropProjection(ctx context.Context, conn driver.Conn, p clickhouse.Projector) error {
+	name := p.Name()
+	if err := conn.Exec(ctx, "ALTER TABLE projection_offsets DELETE WHERE projector = ?", name); err != nil {
 		return fmt.Errorf("rebuild: delete offset of %s: %w", name, err)
 	}
 	for deadline := time.Now().Add(time.Minute); ; {
@@ -217,8 +280,10 @@ func dropDisclosures(ctx context.Context, conn driver.Conn) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	if err := conn.Exec(ctx, "TRUNCATE TABLE disclosures"); err != nil {
-		return fmt.Errorf("rebuild: truncate disclosures: %w", err)
+	for _, t := range p.Tables() {
+		if err := conn.Exec(ctx, "TRUNCATE TABLE "+t); err != nil {
+			return fmt.Errorf("rebuild: truncate %s: %w", t, err)
+		}
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ type DisclosureProjector struct {
 	mu        sync.Mutex
 	rows      []disclosureRow
 	index     map[string]int // task → place in rows
+	resume    uint64         // stored offset at Start: events up to it are skipped
 	pos       uint64         // last applied position
 	committed uint64         // last position recorded in projection_offsets by this process
 }
@@ -65,13 +66,28 @@ func NewDisclosureProjector(conn driver.Conn, batchSize int) *DisclosureProjecto
 
 func (p *DisclosureProjector) Name() string { return DisclosureProjectorName }
 
+// Tables are the tables the projector fills (emptied by a rebuild).
+func (p *DisclosureProjector) Tables() []string { return []string{"disclosures"} }
+
+// Start reads the stored offset; events up to it are skipped (they were sent before).
+func (p *DisclosureProjector) Start(ctx context.Context) (uint64, error) {
+	pos, err := p.Position(ctx)
+	if err != nil {
+		return 0, err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resume, p.committed = pos, max(p.committed, pos)
+	return pos, nil
+}
+
 // Apply buffers the row of a published result and ignores every other event type (their
 // positions still count as applied). When the buffer holds batchSize rows it is sent (with
 // a background context: Apply has none; the connection's read timeout bounds it).
 func (p *DisclosureProjector) Apply(e event.Envelope) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if e.Type == inspection.ResultPublished {
+	if e.Type == inspection.ResultPublished && e.Position > p.resume {
 		row, err := disclosureFrom(e)
 		if err != nil {
 			return err
@@ -135,14 +151,14 @@ func (p *DisclosureProjector) Flush(ctx context.Context) error {
 func (p *DisclosureProjector) flush(ctx context.Context) error {
 	if len(p.rows) > 0 {
 		if err := p.send(ctx); err != nil {
-			return fmt.Errorf("clickhouse: %s: send %d rows: %w", DisclosureProjectorName, len(p.rows), err)
+			return fmt.Errorf("%w: %s: %d rows: %w", ErrSend, DisclosureProjectorName, len(p.rows), err)
 		}
 		p.rows = p.rows[:0]
 		clear(p.index)
 	}
 	if p.pos > p.committed {
 		if err := recordOffset(ctx, p.conn, DisclosureProjectorName, p.pos); err != nil {
-			return fmt.Errorf("clickhouse: %s: record position %d: %w", DisclosureProjectorName, p.pos, err)
+			return fmt.Errorf("%w: %s: record position %d: %w", ErrSend, DisclosureProjectorName, p.pos, err)
 		}
 		p.committed = p.pos
 	}
@@ -150,18 +166,12 @@ func (p *DisclosureProjector) flush(ctx context.Context) error {
 }
 
 func (p *DisclosureProjector) send(ctx context.Context) error {
-	b, err := p.conn.PrepareBatch(ctx, insertDisclosures)
-	if err != nil {
-		return err
+	in := Insert{SQL: insertDisclosures, Rows: make([][]any, len(p.rows))}
+	for i, r := range p.rows {
+		in.Rows[i] = []any{r.task, r.plan, r.uscc, r.enterprise, r.regionCode, r.authority,
+			r.items, r.inspectedOn, r.results, r.publishedOn, r.version}
 	}
-	defer b.Close()
-	for _, r := range p.rows {
-		if err := b.Append(r.task, r.plan, r.uscc, r.enterprise, r.regionCode, r.authority,
-			r.items, r.inspectedOn, r.results, r.publishedOn, r.version); err != nil {
-			return err
-		}
-	}
-	return b.Send()
+	return sendBatch(ctx, p.conn, in)
 }
 
 // Buffered is how many rows wait for the next batch.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,7 +44,9 @@ const schemaMigrationsVersion = 2
 
 // The SQL is accepted by ClickHouse 18.16 and current releases: no LowCardinality (18.16
 // needs allow_experimental_low_cardinality_type), no Date32/DateTime64, no TTL (see README.md).
-var migrations = []Migration{
+var migrations = slices.Concat(baseMigrations, taskMigrations, planMigrations)
+
+var baseMigrations = []Migration{
 	{Version: 1, Name: "database", SQL: "CREATE DATABASE IF NOT EXISTS {database}"},
 	{Version: schemaMigrationsVersion, Name: "schema_migrations", SQL: `CREATE TABLE IF NOT EXISTS schema_migrations (
     version UInt32,
