@@ -60,13 +60,15 @@ test: vet browser-deps
 
 # The adapters against real servers: deployments/local installs and starts Kafka (KRaft, jars
 # from Maven Central) and ClickHouse (Debian) on 127.0.0.1, and stops them afterwards.
-# Their tests fail loudly, never skip, when a server is missing.
+# Their tests fail loudly, never skip, when a server is missing. The fault tests (TestFault*)
+# stop and restart servers of their own, one package at a time, after the others.
 INTEGRATION_PKGS := ./infra/kafka/ ./infra/clickhouse/ ./infra/eventlog/
 test-integration:
 	deployments/local/up.sh all
 	set -a; . ./.local/env; set +a; \
-	  $(GO) test -tags integration -count=1 -timeout 20m $(INTEGRATION_PKGS) && \
-	  $(GO) test -tags integration -count=1 -timeout 10m -run 'Distributed' ./cmd/choucha/; rc=$$?; \
+	  $(GO) test -tags integration -count=1 -timeout 20m -skip 'Fault' $(INTEGRATION_PKGS) && \
+	  $(GO) test -tags integration -count=1 -timeout 10m -run 'Distributed' ./cmd/choucha/ && \
+	  $(GO) test -tags integration -count=1 -timeout 15m -p 1 -run 'Fault' $(INTEGRATION_PKGS) ./cmd/choucha/; rc=$$?; \
 	  deployments/local/down.sh all; exit $$rc
 
 bench: build

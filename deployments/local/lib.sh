@@ -120,13 +120,16 @@ used_ports() {
   local f
   for f in /proc/net/tcp /proc/net/tcp6; do
     [[ -r $f ]] || continue
-    local _sl addr _rest
-    while read -r _sl addr _rest; do
-      if [[ $addr == *:* ]]; then echo $((16#${addr##*:})); fi
+    local _sl addr _rem st _rest
+    while read -r _sl addr _rem st _rest; do
+      # With "listen", only listening sockets (0A): the leftovers of a stopped server's
+      # connections (TIME_WAIT, FIN_WAIT2) do not stop it from binding again (SO_REUSEADDR),
+      # so a restart keeps its port.
+      if [[ $addr == *:* && ( ${1:-} != listen || $st == 0A ) ]]; then echo $((16#${addr##*:})); fi
     done < <(tail -n +2 "$f")
   done
 }
-port_free() { local used; used=" $(used_ports | tr '\n' ' ') "; [[ $used != *" $1 "* ]]; }
+port_free() { local used; used=" $(used_ports listen | tr '\n' ' ') "; [[ $used != *" $1 "* ]]; }
 
 # free_port [AVOID…]: a port below the kernel's ephemeral range (so an outgoing connection
 # cannot take it between now and the server's bind), not in use, not in AVOID.
