@@ -5,16 +5,18 @@ BIN := bin/choucha
 DATA ?= data
 ADDR ?= 127.0.0.1:8080
 
-.PHONY: run test build vet fuzz bench clean demo browser-deps test-integration
+.PHONY: run run-distributed test build vet fuzz bench clean demo demo-files browser-deps test-integration
 
 build:
 	$(GO) build -o $(BIN) ./cmd/choucha
 
 # Demo data is generated once (deterministic seed) and imported into an empty log only.
-demo: build
+demo-files: build
+	@test -s $(DATA)/demo/enterprises.csv || { mkdir -p $(DATA)/demo && \
+	  $(BIN) gen --enterprises 100000 --inspectors 600 --items 30 --seed 1 --out $(DATA)/demo; }
+
+demo: demo-files
 	@if [ ! -s $(DATA)/events.db ]; then \
-	  mkdir -p $(DATA)/demo && \
-	  $(BIN) gen --enterprises 100000 --inspectors 600 --items 30 --seed 1 --out $(DATA)/demo && \
 	  $(BIN) import items $(DATA)/demo/items.csv --data $(DATA) --quiet && \
 	  $(BIN) import inspectors $(DATA)/demo/inspectors.csv --data $(DATA) --quiet && \
 	  $(BIN) import enterprises $(DATA)/demo/enterprises.csv --data $(DATA) --quiet; \
@@ -22,6 +24,20 @@ demo: build
 
 run: demo
 	$(BIN) serve --data $(DATA) --addr $(ADDR)
+
+# The same system distributed: deployments/local starts Kafka and ClickHouse on 127.0.0.1,
+# then migrate, the demo data into the Kafka log (a re-run appends nothing: unchanged rows
+# make no events), `choucha project` in the background and `serve` on Kafka and ClickHouse.
+# Ctrl-C stops choucha; `deployments/local/down.sh` stops the servers.
+DIST_DATA ?= data-distributed
+run-distributed: demo-files
+	deployments/local/up.sh all
+	set -a; . ./.local/env; set +a; set -e; \
+	  $(BIN) migrate; \
+	  for k in items inspectors enterprises; do \
+	    $(BIN) import $$k $(DATA)/demo/$$k.csv --kafka "$$CHOUCHA_KAFKA_BROKERS" --quiet; done; \
+	  $(BIN) project & proj=$$!; trap 'kill $$proj 2>/dev/null' EXIT; \
+	  $(BIN) serve --data $(DIST_DATA) --addr $(ADDR) --kafka "$$CHOUCHA_KAFKA_BROKERS" --clickhouse "$$CHOUCHA_CLICKHOUSE_ADDR"
 
 vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -75,4 +91,4 @@ bench: build
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./cmd/choucha/ | tee bench.out | grep '^bench:' || true
 
 clean:
-	rm -rf bin $(DATA)
+	rm -rf bin $(DATA) $(DIST_DATA)

@@ -15,6 +15,10 @@ import (
 // ErrNotFound: no such row.
 var ErrNotFound = errors.New("not found")
 
+// ErrUnavailable: the read-model store cannot be reached now (a ClickHouse server down or
+// restarting); the request may be retried. The edge answers 503, never 500.
+var ErrUnavailable = errors.New("read model unavailable")
+
 // Projector applies events to one read model. Apply must be idempotent: a redelivered event
 // (version ≤ the row's version) is skipped.
 type Projector interface {

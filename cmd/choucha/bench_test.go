@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/choucha/choucha/domain/event"
 	"github.com/choucha/choucha/infra/memory"
 	"github.com/choucha/choucha/infra/synth"
 	"github.com/choucha/choucha/projections"
@@ -86,7 +87,7 @@ func BenchmarkImportAndRebuild1M(b *testing.B) {
 		data := filepath.Join(b.TempDir(), "data")
 		runtime.GC()
 		start = time.Now()
-		out, issues, err := importFile(ctx, "enterprises", csvPath, data, "en", true, io.Discard)
+		out, issues, err := importFile(ctx, "enterprises", csvPath, func() (event.Store, error) { return openLog(data) }, "en", true, io.Discard)
 		if err != nil || len(issues) > 0 || out.Registered != n {
 			b.Fatalf("import: %+v %v %v", out, issues, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -114,11 +115,37 @@ func TestFaultClickHouseRestart(t *testing.T) {
 
 	publish(ctx, t, writer, 0, 2000, 100)
 	waitOffset(2000, time.Minute)
+	// A serve reading its public pages from this ClickHouse (on a log of its own: the test's
+	// synthetic log has published results without their earlier steps, which the memory
+	// read models a serve rebuilds would refuse).
+	sctx, stopServe := context.WithCancel(ctx)
+	defer stopServe()
+	url, _, _ := startDistServe(sctx, t, serveDist{Brokers: brokers, Topic: topic + ".serve", ClickHouse: addr, Database: clickhouse.DefaultDatabase})
+	status := func(path string) int {
+		t.Helper()
+		res, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		return res.StatusCode
+	}
+	for _, path := range []string{"/disclosures", "/public/v1/disclosures"} {
+		if got := status(path); got != http.StatusOK {
+			t.Fatalf("GET %s with ClickHouse up: %d", path, got)
+		}
+	}
 
 	// ClickHouse goes away; events keep coming; the projector cannot send them.
 	srv.run("down.sh", "clickhouse")
 	publish(ctx, t, writer, 2000, 5000, 100)
 	time.Sleep(2 * time.Second) // the projector meets the closed port and backs off
+	// The public pages say "unavailable, retry" (503), never 500.
+	for _, path := range []string{"/disclosures", "/public/v1/disclosures", "/enterprises/" + uscc(t, 1)} {
+		if got := status(path); got != http.StatusServiceUnavailable {
+			t.Errorf("GET %s with ClickHouse down: %d, want 503", path, got)
+		}
+	}
 	select {
 	case err := <-done:
 		t.Fatalf("the projector stopped while ClickHouse was down: %v", err)
@@ -129,6 +156,9 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		t.Fatalf("ClickHouse came back on %s, not %s", got, addr)
 	}
 	waitOffset(5000, 2*time.Minute)
+	if got := status("/public/v1/disclosures"); got != http.StatusOK {
+		t.Errorf("GET /public/v1/disclosures after ClickHouse returned: %d", got)
+	}
 	stopProject()
 	if err := <-done; err != nil {
 		t.Fatalf("project: %v", err)

@@ -22,7 +22,7 @@ import (
 
 func runImport(args []string, stdout, stderr io.Writer) int {
 	if len(args) < 2 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "usage: choucha import enterprises|inspectors|items FILE [--data DIR] [--lang zh|en]")
+		fmt.Fprintln(stderr, "usage: choucha import enterprises|inspectors|items FILE [--data DIR | --kafka HOST:PORT[,…] [--topic T]] [--lang zh|en]")
 		return 2
 	}
 	kind, file := args[0], args[1]
@@ -31,12 +31,16 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 	data := fs.String("data", defaultData, "data directory")
 	lang := fs.String("lang", langFromEnv(), "message language: zh or en")
 	quiet := fs.Bool("quiet", false, "no progress bar")
+	var dist serveDist
+	kafkaBrokers := fs.String("kafka", "", "Kafka bootstrap brokers host:port[,…]: import into the Kafka log (no `serve` may hold the writer role meanwhile; else import through the API)")
+	fs.StringVar(&dist.Topic, "topic", "", "event topic with --kafka (default choucha.events)")
 	if err := fs.Parse(args[2:]); err != nil {
 		return 2
 	}
+	dist.Brokers = splitList(*kafkaBrokers)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	out, issues, err := importFile(ctx, kind, file, *data, validation.Lang(*lang), *quiet, stderr)
+	out, issues, err := importFile(ctx, kind, file, func() (event.Store, error) { return dist.openWriter(ctx, *data) }, validation.Lang(*lang), *quiet, stderr)
 	if len(issues) > 0 {
 		fmt.Fprintf(stderr, "%s: %s\n", file, validation.Message(validation.Lang(*lang), "invalid_input", "", ""))
 		for _, is := range validation.Word(validation.Lang(*lang), issues) {
@@ -65,7 +69,7 @@ func langFromEnv() string {
 }
 
 // importFile parses with a progress bar, checks every row, then appends one atomic batch.
-func importFile(ctx context.Context, kind, file, dataDir string, lang validation.Lang, quiet bool, stderr io.Writer) (commands.ImportOutcome, []commands.Issue, error) {
+func importFile(ctx context.Context, kind, file string, open func() (event.Store, error), lang validation.Lang, quiet bool, stderr io.Writer) (commands.ImportOutcome, []commands.Issue, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return commands.ImportOutcome{}, nil, err
@@ -84,7 +88,7 @@ func importFile(ctx context.Context, kind, file, dataDir string, lang validation
 		src = &r
 		defer bar.Finish()
 	}
-	log, err := openLog(dataDir)
+	log, err := open()
 	if err != nil {
 		return commands.ImportOutcome{}, nil, err
 	}

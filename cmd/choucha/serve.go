@@ -226,6 +226,26 @@ func (d serveDist) openLog(ctx context.Context, dataDir string) (event.Store, er
 	return s, nil
 }
 
+// openWriter opens the log to append to it: the embedded one in dataDir, or the Kafka store
+// once it holds the writer role (it waits up to a minute: a writer that just left may hold
+// the role until its session times out).
+func (d serveDist) openWriter(ctx context.Context, dataDir string) (event.Store, error) {
+	if len(d.Brokers) == 0 {
+		return openLog(dataDir)
+	}
+	s, err := eventlog.OpenKafka(ctx, eventlog.KafkaConfig{Brokers: d.Brokers, Topic: d.Topic})
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := s.WaitWriter(wctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("the Kafka log has another writer (is `choucha serve --kafka` running? import through its API instead): %w", err)
+	}
+	return s, nil
+}
+
 // openDisclosures connects to ClickHouse for the public disclosure queries; it refuses a
 // schema with pending migrations.
 func (d serveDist) openDisclosures(ctx context.Context) (projections.DisclosureQueries, func(), error) {

@@ -18,13 +18,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	ch "github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/choucha/choucha/projections"
 )
 
 // ErrNoDatabase: Config.Database does not exist on the server (run `choucha migrate`, which
@@ -181,4 +185,21 @@ func execTolerant(ctx context.Context, conn driver.Conn, sql string) error {
 		return nil
 	}
 	return err
+}
+
+// readErr wraps a failed read for the edge: a server that cannot be reached (refused, reset,
+// timed out, a broken connection) is projections.ErrUnavailable (503, retry later); anything
+// else is a plain error (a bug, logged as one).
+func readErr(what string, err error) error {
+	var ne net.Error
+	var ex *ch.Exception
+	switch {
+	case errors.As(err, &ex):
+		return fmt.Errorf("clickhouse: %s: %w", what, err)
+	case errors.As(err, &ne), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, ch.ErrAcquireConnTimeout), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: clickhouse: %s: %w", projections.ErrUnavailable, what, err)
+	}
+	return fmt.Errorf("clickhouse: %s: %w", what, err)
 }

@@ -78,7 +78,7 @@ func (d *Disclosures) Disclosures(ctx context.Context, f projections.DisclosureF
 	out := projections.Page[projections.DisclosureRecord]{Items: []projections.DisclosureRecord{}}
 	var total uint64
 	if err := d.conn.QueryRow(ctx, "SELECT count() FROM disclosures FINAL"+where(conds), args...).Scan(&total); err != nil {
-		return out, fmt.Errorf("clickhouse: count disclosures: %w", err)
+		return out, readErr("count disclosures", err)
 	}
 	out.Total = int(total)
 	if f.After != "" {
@@ -107,7 +107,7 @@ func (d *Disclosures) EnterpriseHistory(ctx context.Context, uscc string) ([]pro
 func (d *Disclosures) query(ctx context.Context, q string, args ...any) ([]projections.DisclosureRecord, error) {
 	rows, err := d.conn.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("clickhouse: query disclosures: %w", err)
+		return nil, readErr("query disclosures", err)
 	}
 	defer rows.Close()
 	out := []projections.DisclosureRecord{}
@@ -115,12 +115,12 @@ func (d *Disclosures) query(ctx context.Context, q string, args ...any) ([]proje
 		var r projections.DisclosureRecord
 		if err := rows.Scan(&r.Task, &r.Plan, &r.USCC, &r.Enterprise, &r.RegionCode, &r.Authority,
 			&r.Items, &r.InspectedOn, &r.Results, &r.PublishedOn); err != nil {
-			return nil, fmt.Errorf("clickhouse: read disclosures: %w", err)
+			return nil, readErr("read disclosures", err)
 		}
 		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("clickhouse: read disclosures: %w", err)
+		return nil, readErr("read disclosures", err)
 	}
 	return out, nil
 }

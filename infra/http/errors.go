@@ -73,7 +73,11 @@ func writeError(w http.ResponseWriter, r *http.Request, lang validation.Lang, er
 		status = http.StatusNotFound
 		body.Error.Code = "not_found"
 		body.Error.Message = validation.Message(lang, "not_found", "", "")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, eventlog.ErrNotWriter):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, eventlog.ErrNotWriter),
+		errors.Is(err, projections.ErrUnavailable):
+		if errors.Is(err, projections.ErrUnavailable) {
+			slog.WarnContext(r.Context(), "read model unavailable", "path", r.URL.Path, "err", err)
+		}
 		status = http.StatusServiceUnavailable
 		body.Error.Code = "unavailable"
 		body.Error.Message = validation.Message(lang, "unavailable", "", "")

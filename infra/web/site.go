@@ -319,7 +319,10 @@ func (s *Site) renderError(w http.ResponseWriter, rq *request, err error) {
 		d.Issues = wordIssues(rq.lang, ce.Issues)
 	case errors.Is(err, projections.ErrNotFound), isCmd && ce.Kind == commands.KindNotFound:
 		d.Status, d.Message = http.StatusNotFound, tr(rq.lang, "err.page_not_found")
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, projections.ErrUnavailable):
+		if errors.Is(err, projections.ErrUnavailable) {
+			slog.WarnContext(rq.r.Context(), "read model unavailable", "path", rq.r.URL.Path, "err", err)
+		}
 		d.Status, d.Message = http.StatusServiceUnavailable, tr(rq.lang, "err.unavailable")
 	default:
 		slog.ErrorContext(rq.r.Context(), "page failed", "method", rq.r.Method, "path", rq.r.URL.Path, "err", err)
