@@ -107,6 +107,7 @@ func openReader(ctx context.Context, brokers []string, topic string) (*eventlog.
 func projectors(conn driver.Conn, batch int) []clickhouse.Projector {
 	return []clickhouse.Projector{
 		clickhouse.NewDisclosureProjector(conn, batch),
+		clickhouse.NewPlansProjector(conn, batch),
 	}
 }
 

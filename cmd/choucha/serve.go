@@ -87,14 +87,17 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	dir, plans := memory.NewDirectory(), memory.NewPlans()
 	tokens := auth.NewTokens() // issued bearer tokens: a read model of the log like the others
 	insp := memory.NewInspections(time.Now)
-	var disclosures projections.DisclosureQueries = insp
+	// The public reads: from ClickHouse in distributed mode (filled by `choucha project`,
+	// eventually consistent). The desk and the regulators' API read this process's memory
+	// models, which Sync brings up to every command they run (read your writes).
+	public := chReadModels{Disclosures: insp, Plans: plans}
 	if dist.ClickHouse != "" {
-		ch, closeCH, err := dist.openDisclosures(ctx)
+		ch, closeCH, err := dist.openReadModels(ctx)
 		if err != nil {
 			return err
 		}
 		defer closeCH()
-		disclosures = ch
+		public = ch
 	}
 	runner := projections.NewRunner(store, dir, plans, tokens, insp)
 	start := time.Now()
@@ -123,7 +126,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		Directory:      dir,
 		Plans:          plans,
 		Inspections:    insp,
-		Disclosures:    disclosures,
+		PublicPlans:    public.Plans,
+		Disclosures:    public.Disclosures,
 		Stats:          insp,
 		Sync:           sync,
 		Validator:      validator,
@@ -143,7 +147,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		App: app, Auth: auth.NewAuthenticator(sha256.Sum256([]byte(token)), tokens, time.Now), Sync: sync,
 		Directory: dir, Plans: plans, Tasks: insp, Validator: validator,
 	}
-	site, err := web.New(web.Config{Plans: plans, Disclosures: disclosures, Stats: insp, Now: time.Now, Authority: authority, Desk: desk})
+	site, err := web.New(web.Config{Plans: public.Plans, Disclosures: public.Disclosures, Stats: insp, Now: time.Now, Authority: authority, Desk: desk})
 	if err != nil {
 		return err
 	}
@@ -246,12 +250,18 @@ func (d serveDist) openWriter(ctx context.Context, dataDir string) (event.Store,
 	return s, nil
 }
 
-// openDisclosures connects to ClickHouse for the public disclosure queries; it refuses a
-// schema with pending migrations.
-func (d serveDist) openDisclosures(ctx context.Context) (projections.DisclosureQueries, func(), error) {
+// chReadModels are the public read models served from ClickHouse in distributed mode.
+type chReadModels struct {
+	Disclosures projections.DisclosureQueries
+	Plans       projections.PlanQueries
+}
+
+// openReadModels connects to ClickHouse for the public queries; it refuses a schema with
+// pending migrations.
+func (d serveDist) openReadModels(ctx context.Context) (chReadModels, func(), error) {
 	conn, err := clickhouse.Open(ctx, clickhouse.Config{Addr: d.ClickHouse, Database: d.Database})
 	if err != nil {
-		return nil, nil, err
+		return chReadModels{}, nil, err
 	}
 	pending, err := clickhouse.Pending(ctx, conn)
 	if err == nil && len(pending) > 0 {
@@ -259,7 +269,8 @@ func (d serveDist) openDisclosures(ctx context.Context) (projections.DisclosureQ
 	}
 	if err != nil {
 		conn.Close()
-		return nil, nil, err
+		return chReadModels{}, nil, err
 	}
-	return clickhouse.NewDisclosures(conn), func() { conn.Close() }, nil
+	rm := chReadModels{Disclosures: clickhouse.NewDisclosures(conn), Plans: clickhouse.NewPlans(conn)}
+	return rm, func() { conn.Close() }, nil
 }

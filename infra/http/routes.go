@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"strconv"
@@ -196,7 +197,7 @@ func (s *Server) planRoutes() []route {
 			}},
 		{method: "GET", path: "/public/v1/plans/{id}", name: "public_plan", summary: "A plan's public draw data: strata commitments, seed, drawn list (no tiers, no inspectors)", public: true, out: plan.PublicView{},
 			h: func(_ http.ResponseWriter, r *http.Request, _ validation.Lang) (any, int, error) {
-				v, err := s.cfg.Plans.Public(r.Context(), r.PathValue("id"))
+				v, err := cmp.Or(s.cfg.PublicPlans, s.cfg.Plans).Public(r.Context(), r.PathValue("id"))
 				return v, http.StatusOK, err
 			}},
 	}

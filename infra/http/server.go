@@ -28,6 +28,8 @@ type Config struct {
 	App       commands.Application
 	Directory projections.DirectoryQueries
 	Plans     projections.PlanQueries
+	// PublicPlans serves /public/v1/plans (nil: Plans); distributed mode reads it from ClickHouse.
+	PublicPlans projections.PlanQueries
 	// Inspections, Disclosures and Stats serve the task and public routes (nil: none).
 	Inspections projections.InspectionQueries
 	Disclosures projections.DisclosureQueries
