@@ -29,7 +29,19 @@ type Projector interface {
 // Guard decides per stream whether an event is new (ARCHITECTURE "Events" rule 3):
 // version ≤ stored → skip; version > stored+1 → a gap, applied but flagged.
 type Guard struct {
-	Skipped, Gaps int
+	Skipped, Gaps, Rejected int
+}
+
+// Reject records an event the read model cannot fold (its aggregate refuses it in the row's
+// state, or its payload does not decode). The row stays as it was and the projection goes
+// on: one bad event must not stop every read model (and a serve's start) behind it. The
+// first few are logged; Rejected counts all.
+func (g *Guard) Reject(e event.Envelope, err error) {
+	g.Rejected++
+	if g.Rejected <= 10 {
+		slog.Warn("projection rejected an event; its row is unchanged", "stream", e.Stream, "version", e.Version,
+			"type", e.Type, "position", e.Position, "err", err, "rejected_so_far", g.Rejected)
+	}
 }
 
 // Admit reports whether an event at version should be applied over a row at stored.

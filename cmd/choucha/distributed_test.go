@@ -32,6 +32,7 @@ import (
 	"github.com/choucha/choucha/domain/directory"
 	"github.com/choucha/choucha/domain/event"
 	"github.com/choucha/choucha/domain/inspection"
+	"github.com/choucha/choucha/domain/plan"
 	"github.com/choucha/choucha/infra/clickhouse"
 	"github.com/choucha/choucha/infra/eventlog"
 	"github.com/choucha/choucha/projections"
@@ -113,6 +114,20 @@ func offset(ctx context.Context, t *testing.T, conn driver.Conn) uint64 {
 		t.Fatal(err)
 	}
 	return pos
+}
+
+// minOffset is the lowest offset of the projectors `project` runs.
+func minOffset(ctx context.Context, t *testing.T, conn driver.Conn) uint64 {
+	t.Helper()
+	low := ^uint64(0)
+	for _, p := range projectors(conn, 1) {
+		pos, err := clickhouse.Offset(ctx, conn, p.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		low = min(low, pos)
+	}
+	return low
 }
 
 func snapshot(ctx context.Context, t *testing.T, conn driver.Conn) []string {
@@ -242,7 +257,7 @@ func TestDistributedProject(t *testing.T) {
 	}
 	_ = child.Process.Signal(syscall.SIGKILL)
 	werr := child.Wait()
-	after := offset(ctx, t, conn)
+	after := minOffset(ctx, t, conn) // each projector resumes after its own offset
 	t.Logf("child killed with offset %d seen (%d after the kill) of head %d, %s after start; wait: %v", killedAt, after, head, time.Since(t0), werr)
 	if killedAt == 0 || after >= head {
 		t.Errorf("the kill did not land mid-way (offset %d, head %d); child stderr:\n%s", after, head, childErr.String())
@@ -335,7 +350,7 @@ func startDistServe(ctx context.Context, t *testing.T, dist serveDist) (string, 
 	dir := t.TempDir()
 	done := make(chan error, 1)
 	go func() {
-		done <- serve(ctx, serveConfig{Data: dir, Addr: "127.0.0.1:0", Authority: "市场监督管理局", Dist: dist}, &out)
+		done <- serve(ctx, serveConfig{Data: dir, Addr: "127.0.0.1:0", Authority: "市场监督管理局", PublicRate: -1, Dist: dist}, &out)
 	}()
 	for deadline := time.Now().Add(90 * time.Second); ; {
 		if s := out.String(); strings.Contains(s, "serving at ") {
@@ -454,5 +469,170 @@ func TestDistributedServe(t *testing.T) {
 	t.Logf("POST item on the follower: %d %s", code, body)
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("POST item on the follower: %d %s, want 503", code, body)
+	}
+}
+
+// The acceptance of issue 5: the distributed mode serves the same public pages and documents
+// as the embedded one. Demo data goes into a Kafka log (import --kafka), a plan is run and
+// results published through the API of `serve --kafka --clickhouse`, `project` fills
+// ClickHouse; then every public page and JSON document of that serve (read from ClickHouse)
+// must equal, byte for byte, the answer of a second serve on the same log that reads its own
+// memory read models (the embedded mode's).
+func TestDistributedSameAsEmbedded(t *testing.T) {
+	brokers, addr := distEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
+	topic, db := "choucha.test.same."+suffix, "choucha_same_"+suffix
+	var out, errb bytes.Buffer
+	if code := run([]string{"migrate", "--clickhouse", addr, "--clickhouse-db", db}, &out, &errb); code != 0 {
+		t.Fatalf("migrate: exit %d: %s", code, errb.String())
+	}
+	conn, err := clickhouse.Open(ctx, clickhouse.Config{Addr: addr, Database: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = conn.Exec(c, "DROP DATABASE IF EXISTS `"+db+"`")
+		conn.Close()
+	})
+	src := t.TempDir()
+	if code := run([]string{"gen", "--enterprises", "3000", "--inspectors", "120", "--items", "12", "--out", src}, &out, &errb); code != 0 {
+		t.Fatal(errb.String())
+	}
+	for _, kind := range []string{"items", "inspectors", "enterprises"} {
+		errb.Reset()
+		if code := run([]string{"import", kind, src + "/" + kind + ".csv", "--kafka", strings.Join(brokers, ","), "--topic", topic, "--quiet"}, &out, &errb); code != 0 {
+			t.Fatalf("import %s --kafka: %s", kind, errb.String())
+		}
+	}
+
+	var logBuf distBuffer
+	plog := slog.New(slog.NewJSONHandler(&logBuf, nil))
+	pctx, stopProject := context.WithCancel(ctx)
+	projected := make(chan error, 1)
+	go func() {
+		_, err := project(pctx, projectConfig{Brokers: brokers, Topic: topic, ClickHouse: addr, Database: db, Batch: 100, Poll: 100 * time.Millisecond}, plog)
+		projected <- err
+	}()
+	defer func() {
+		stopProject()
+		if err := <-projected; err != nil {
+			t.Errorf("project: %v\n%s", err, logBuf.String())
+		}
+	}()
+
+	sctx, stopServe := context.WithCancel(ctx)
+	defer stopServe()
+	url, token, _ := startDistServe(sctx, t, serveDist{Brokers: brokers, Topic: topic, ClickHouse: addr, Database: db})
+	api := apiClient{t: t, url: url, token: token}
+
+	// A plan with a drand seed a few seconds ahead, drawn and assigned; two results published.
+	var items struct {
+		Items []struct{ Code, Category string }
+	}
+	json.Unmarshal(api.must("GET", "/api/v1/items?department="+urlq("市场监管局"), nil, 200), &items)
+	var codes []string
+	for _, it := range items.Items {
+		if it.Category == "重点" {
+			codes = append(codes, it.Code)
+		}
+	}
+	if len(codes) == 0 {
+		t.Fatal("no 重点 item")
+	}
+	round := uint64((time.Now().Unix()+5-plan.DrandQuicknetGenesis)/plan.DrandQuicknetPeriod) + 1
+	api.must("POST", "/api/v1/plans", map[string]any{
+		"id": "P2026-D1", "year": 2026, "batch": 1, "title": "分布式模式抽查", "lead_department": "市场监管局",
+		"items": codes[:1], "scope": map[string]any{"region_prefix": "", "mode": "不定向"},
+		"ratios":    map[string]string{"A": "0.01", "B": "0.03", "C": "0.1", "D": "0.3"},
+		"draw_date": plan.DrandRoundTime(round).In(time.FixedZone("CST", 8*3600)).Format("2006-01-02"),
+		"seed":      map[string]any{"type": "drand", "round": round},
+	}, 201)
+	api.must("POST", "/api/v1/plans/P2026-D1/announce", map[string]any{}, 200)
+	time.Sleep(time.Until(plan.DrandRoundTime(round)) + 500*time.Millisecond)
+	api.must("POST", "/api/v1/plans/P2026-D1/seed", map[string]any{"sources": [][]uint64{{round}}}, 200)
+	api.must("POST", "/api/v1/plans/P2026-D1/draw", map[string]any{}, 200)
+	api.must("POST", "/api/v1/plans/P2026-D1/assign", map[string]any{"team_size": 2, "workload_cap": 20}, 200)
+	var a plan.AuditData
+	json.Unmarshal(api.must("GET", "/api/v1/plans/P2026-D1/audit", nil, 200), &a)
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	var drawn []string
+	published := 0
+	for _, at := range a.Tasks {
+		drawn = append(drawn, at.Task.USCC)
+		if published == 2 || len(at.Result.Team) == 0 {
+			continue
+		}
+		id := at.Task.ID
+		issue := func(body map[string]any) apiClient {
+			var tok struct{ Token string }
+			json.Unmarshal(api.must("POST", "/api/v1/tokens", body, 201), &tok)
+			return apiClient{t: t, url: url, token: tok.Token}
+		}
+		inspector := issue(map[string]any{"role": "inspector", "inspector_id": at.Result.Team[0]})
+		regulator := issue(map[string]any{"role": "regulator", "department": at.Task.Departments[0]})
+		inspector.must("POST", "/api/v1/tasks/"+id+"/result", map[string]any{"check_methods": []string{"实地检查"},
+			"results": []string{"未发现问题"}, "follow_up": "无需后续处置", "inspected_on": today}, 200)
+		regulator.must("POST", "/api/v1/tasks/"+id+"/approve", map[string]any{}, 200)
+		regulator.must("POST", "/api/v1/tasks/"+id+"/publish", map[string]any{}, 200)
+		published++
+	}
+	if published != 2 {
+		t.Fatalf("published %d results, want 2", published)
+	}
+
+	// Wait until every projector has sent the whole log.
+	var head struct{ Head uint64 }
+	reader, err := openReader(ctx, brokers, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head.Head, _ = reader.Head(ctx)
+	reader.Close()
+	for deadline := time.Now().Add(2 * time.Minute); ; {
+		behind := ""
+		for _, p := range projectors(conn, 1) {
+			if pos, err := clickhouse.Offset(ctx, conn, p.Name()); err != nil || pos < head.Head {
+				behind = fmt.Sprintf("%s at %d (%v)", p.Name(), pos, err)
+				break
+			}
+		}
+		if behind == "" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("projectors behind head %d: %s\n%s", head.Head, behind, logBuf.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	// The embedded mode's answers: a serve on the same log reading its memory models.
+	mctx, stopMem := context.WithCancel(ctx)
+	defer stopMem()
+	memURL, _, _ := startDistServe(mctx, t, serveDist{Brokers: brokers, Topic: topic})
+	get := func(u string) string {
+		res, err := http.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		raw, _ := io.ReadAll(res.Body)
+		return string(raw)
+	}
+	differ := 0
+	pages, docs := crawl(t, url, map[string][]string{"id": {"P2026-D1"}, "uscc": drawn[:min(20, len(drawn))]}, func(where, body string) {
+		path := where[strings.IndexByte(where, ' ')+1:]
+		if mem := get(memURL + path); mem != body {
+			if differ++; differ <= 5 {
+				t.Errorf("%s differs between ClickHouse and memory:\nclickhouse: %.300s\nmemory:     %.300s", where, body, mem)
+			}
+		}
+	})
+	t.Logf("%d pages and %d public documents compared; %d differ", pages, docs, differ)
+	if pages < 20 || docs < 5 {
+		t.Errorf("crawled only %d pages and %d documents", pages, docs)
 	}
 }

@@ -40,6 +40,19 @@ var href = regexp.MustCompile(`(?:href|action)="([^"#]+)"`)
 // any secret found. It returns how many HTML pages and JSON documents it read.
 func crawlPublic(t *testing.T, base string, ids map[string][]string, secrets []string) (pages, docs int) {
 	t.Helper()
+	return crawl(t, base, ids, func(where, body string) {
+		for _, s := range secrets {
+			if s != "" && strings.Contains(body, s) {
+				t.Errorf("%s shows %q", where, s)
+			}
+		}
+	})
+}
+
+// crawl reads every public JSON document and page as crawlPublic says, calls check with each
+// answer ("GET /path" or "page /path") and fails on any status but 200.
+func crawl(t *testing.T, base string, ids map[string][]string, check func(where, body string)) (pages, docs int) {
+	t.Helper()
 	get := func(u string) (int, string, string) {
 		res, err := http.Get(u)
 		if err != nil {
@@ -48,13 +61,6 @@ func crawlPublic(t *testing.T, base string, ids map[string][]string, secrets []s
 		defer res.Body.Close()
 		raw, _ := io.ReadAll(res.Body)
 		return res.StatusCode, res.Header.Get("Content-Type"), string(raw)
-	}
-	check := func(where, body string) {
-		for _, s := range secrets {
-			if s != "" && strings.Contains(body, s) {
-				t.Errorf("%s shows %q", where, s)
-			}
-		}
 	}
 	_, _, spec := get(base + "/openapi.json")
 	var doc struct {

@@ -108,6 +108,7 @@ func projectors(conn driver.Conn, batch int) []clickhouse.Projector {
 	return []clickhouse.Projector{
 		clickhouse.NewDisclosureProjector(conn, batch),
 		clickhouse.NewPlansProjector(conn, batch),
+		clickhouse.NewInspectionsProjector(conn, time.Now, batch),
 	}
 }
 

@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 	// The public reads: from ClickHouse in distributed mode (filled by `choucha project`,
 	// eventually consistent). The desk and the regulators' API read this process's memory
 	// models, which Sync brings up to every command they run (read your writes).
-	public := chReadModels{Disclosures: insp, Plans: plans}
+	public := chReadModels{Disclosures: insp, Plans: plans, Stats: insp}
 	if dist.ClickHouse != "" {
 		ch, closeCH, err := dist.openReadModels(ctx)
 		if err != nil {
@@ -128,7 +128,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		Inspections:    insp,
 		PublicPlans:    public.Plans,
 		Disclosures:    public.Disclosures,
-		Stats:          insp,
+		Stats:          public.Stats,
 		Sync:           sync,
 		Validator:      validator,
 		Metrics:        m,
@@ -147,7 +147,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer) error {
 		App: app, Auth: auth.NewAuthenticator(sha256.Sum256([]byte(token)), tokens, time.Now), Sync: sync,
 		Directory: dir, Plans: plans, Tasks: insp, Validator: validator,
 	}
-	site, err := web.New(web.Config{Plans: public.Plans, Disclosures: public.Disclosures, Stats: insp, Now: time.Now, Authority: authority, Desk: desk})
+	site, err := web.New(web.Config{Plans: public.Plans, Disclosures: public.Disclosures, Stats: public.Stats, Now: time.Now, Authority: authority, Desk: desk})
 	if err != nil {
 		return err
 	}
@@ -254,6 +254,7 @@ func (d serveDist) openWriter(ctx context.Context, dataDir string) (event.Store,
 type chReadModels struct {
 	Disclosures projections.DisclosureQueries
 	Plans       projections.PlanQueries
+	Stats       projections.StatsQueries
 }
 
 // openReadModels connects to ClickHouse for the public queries; it refuses a schema with
@@ -271,6 +272,6 @@ func (d serveDist) openReadModels(ctx context.Context) (chReadModels, func(), er
 		conn.Close()
 		return chReadModels{}, nil, err
 	}
-	rm := chReadModels{Disclosures: clickhouse.NewDisclosures(conn), Plans: clickhouse.NewPlans(conn)}
+	rm := chReadModels{Disclosures: clickhouse.NewDisclosures(conn), Plans: clickhouse.NewPlans(conn), Stats: clickhouse.NewStats(conn, time.Now)}
 	return rm, func() { conn.Close() }, nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -42,6 +43,12 @@ type Inspections struct {
 	history     map[string][]string // uscc → task ids with a disclosure
 	plans       map[string]*inspPlan
 	ents        map[string]*entRow
+	// itemNames: code → the name the plan created last gave it (statistics group names).
+	itemNames map[string]string
+	// Indexes for a copy of this model (Touches): uscc → its task ids, uscc → the plans that
+	// drew it.
+	tasksOf map[string][]string
+	drawnBy map[string][]string
 }
 
 type taskRow struct {
@@ -55,6 +62,7 @@ type inspPlan struct {
 	drawDate string
 	items    []directory.Item
 	drawn    []string
+	tasks    []string // ids of the tasks its assignment made
 }
 
 type entRow struct {
@@ -76,7 +84,8 @@ func NewInspections(now func() time.Time) *Inspections {
 		panic("memory: inspections need a clock")
 	}
 	return &Inspections{now: now, tasks: newTable[taskRow](), disclosures: newTable[projections.DisclosureRecord](),
-		history: map[string][]string{}, plans: map[string]*inspPlan{}, ents: map[string]*entRow{}}
+		history: map[string][]string{}, plans: map[string]*inspPlan{}, ents: map[string]*entRow{}, itemNames: map[string]string{},
+		tasksOf: map[string][]string{}, drawnBy: map[string][]string{}}
 }
 
 func (s *Inspections) Name() string { return "inspections" }
@@ -151,6 +160,9 @@ func (s *Inspections) applyPlan(e event.Envelope) error {
 			return fmt.Errorf("%s: %w", e.Type, err)
 		}
 		p.drawDate, p.items = c.Plan.DrawDate, c.Plan.Items
+		for _, it := range c.Plan.Items {
+			s.itemNames[it.Code] = it.Name
+		}
 	case plan.EnterprisesDrawn:
 		var d plan.EnterprisesDrawnV1
 		if err := json.Unmarshal(e.Payload, &d); err != nil {
@@ -160,16 +172,26 @@ func (s *Inspections) applyPlan(e event.Envelope) error {
 		for _, st := range d.Strata {
 			p.drawn = append(p.drawn, st.Drawn...)
 		}
+		for _, u := range p.drawn {
+			if !slices.Contains(s.drawnBy[u], id) {
+				s.drawnBy[u] = append(s.drawnBy[u], id)
+			}
+		}
 	case plan.InspectorsAssigned:
 		var a plan.InspectorsAssignedV1
 		if err := json.Unmarshal(e.Payload, &a); err != nil {
 			return fmt.Errorf("%s: %w", e.Type, err)
 		}
 		teams := assign.Record{Results: a.Results}.Teams()
+		p.tasks = p.tasks[:0]
 		for _, t := range a.Tasks {
 			row := s.row(t.ID)
+			if row.view.USCC != t.USCC {
+				s.index(t.USCC, t.ID)
+			}
 			row.view.Plan, row.view.USCC, row.view.Departments, row.view.Items = id, t.USCC, t.Departments, t.Items
 			row.view.Team = teams[t.ID]
+			p.tasks = append(p.tasks, t.ID)
 		}
 	case plan.SubstitutionRecorded:
 		var sub plan.SubstitutionRecordedV1
@@ -190,7 +212,15 @@ func (s *Inspections) row(id string) *taskRow {
 	r := &taskRow{view: projections.TaskView{ID: id, Status: string(inspection.StateAssigned)}}
 	r.view.Plan, r.view.USCC, _ = inspection.ParseTaskID(id)
 	s.tasks.put(id, r)
+	s.index(r.view.USCC, id)
 	return r
+}
+
+// index records that task id is of enterprise uscc (Touches re-renders an enterprise's tasks).
+func (s *Inspections) index(uscc, id string) {
+	if uscc != "" && !slices.Contains(s.tasksOf[uscc], id) {
+		s.tasksOf[uscc] = append(s.tasksOf[uscc], id)
+	}
 }
 
 func (s *Inspections) applyTask(e event.Envelope) error {
@@ -200,7 +230,8 @@ func (s *Inspections) applyTask(e event.Envelope) error {
 		return nil
 	}
 	if err := row.task.Apply(e.Type, e.Payload); err != nil {
-		return err
+		s.guard.Reject(e, err)
+		return nil
 	}
 	v := &row.view
 	v.Version, v.Status = e.Version, string(row.task.State())
@@ -334,11 +365,11 @@ func (s *Inspections) EnterpriseHistory(_ context.Context, uscc string) ([]proje
 //     problems found (an approved or published result naming a problem, inspection.Problems).
 //
 // Groups: "region" is the enterprise's province (GB/T 2260 code, e.g. "440000", named in
-// GroupName; the USCC's registration region when the directory lacks the enterprise),
-// "department" each department of the task (a joint task counts in each), "item" each item
-// code; "" puts everything in one group. Periods: "month" (2026-11), "quarter" (2026-Q4),
-// "year" (2026, the default). From and To bound the date counted, inclusive, as a year, a
-// month or a day.
+// GroupName; the USCC's registration region when the directory lacks the enterprise, or
+// "unknown"), "department" each department of the task (a joint task counts in each), "item"
+// each item code (named as the plan created last in the log names it); "" puts everything in
+// one group. Periods: "month" (2026-11), "quarter" (2026-Q4), "year" (2026, the default). From
+// and To bound the date counted, inclusive, as a year, a month or a day.
 func (s *Inspections) Stats(_ context.Context, f projections.StatsFilter) ([]projections.StatRow, error) {
 	if !slices.Contains([]string{"", "region", "department", "item"}, f.GroupBy) {
 		return nil, fmt.Errorf("%w: group by %q (region, department or item)", ErrStatsFilter, f.GroupBy)
@@ -365,13 +396,8 @@ func (s *Inspections) Stats(_ context.Context, f projections.StatsFilter) ([]pro
 			add(r)
 		}
 	}
-	itemNames := func(items []directory.Item) {
-		for _, it := range items {
-			names[it.Code] = it.Name
-		}
-	}
+	maps.Copy(names, s.itemNames)
 	for _, p := range s.plans {
-		itemNames(p.items)
 		codes, depts := make([]string, len(p.items)), make([]string, len(p.items))
 		for i, it := range p.items {
 			codes[i], depts[i] = it.Code, it.Department
@@ -428,21 +454,28 @@ func (s *Inspections) groups(by, uscc string, depts, items []string, names map[s
 	case "item":
 		return items
 	case "region":
-		code := ""
-		if e := s.ents[uscc]; e != nil {
-			code = e.regionCode
-		} else if len(uscc) == 18 {
-			code = uscc[2:8] // the registration authority's region (GB 32100-2015)
-		}
-		prov := directory.Province(code)
-		if prov == "" {
-			prov = "unknown"
-		} else if n, ok := directory.RegionName(prov); ok {
+		prov := s.province(uscc)
+		if n, ok := directory.RegionName(prov); ok {
 			names[prov] = n
 		}
 		return []string{prov}
 	}
 	return []string{""}
+}
+
+// province is the region group of an enterprise: the province of its region in the directory,
+// of the USCC's registration region when the directory lacks it, or "unknown".
+func (s *Inspections) province(uscc string) string {
+	code := ""
+	if e := s.ents[uscc]; e != nil {
+		code = e.regionCode
+	} else if len(uscc) == 18 {
+		code = uscc[2:8] // the registration authority's region (GB 32100-2015)
+	}
+	if prov := directory.Province(code); prov != "" {
+		return prov
+	}
+	return "unknown"
 }
 
 func period(date, by string) string {

@@ -419,3 +419,21 @@ func TestDeadlineBeyondTheCalendarIsFlagged(t *testing.T) {
 		t.Fatalf("due %s, estimated %v", v.PublishDue, v.PublishDueEstimated)
 	}
 }
+
+// An event the task refuses in its state (here a publication with no recorded result) is
+// flagged and skipped; the projection goes on with the events after it.
+func TestRefusedEventIsFlaggedNotFatal(t *testing.T) {
+	s := memory.NewInspections(time.Now)
+	u := usccN(3)
+	raw, _ := json.Marshal(inspection.ResultPublishedV1{PublishedOn: "2026-11-20", Public: inspection.Public{USCC: u, InspectedOn: "2026-11-05", Results: []string{inspection.NoProblem}}})
+	stream := inspection.Stream("P1-" + u)
+	if err := s.Apply(event.Envelope{Stream: stream, Version: 1, Type: inspection.ResultPublished, Payload: raw, Position: 1}); err != nil {
+		t.Fatalf("a refused event stopped the projection: %v", err)
+	}
+	if g := s.Guard(); g.Rejected != 1 {
+		t.Fatalf("guard %+v, want 1 rejected", g)
+	}
+	if page, _ := s.Disclosures(context.Background(), projections.DisclosureFilter{}); page.Total != 0 {
+		t.Fatalf("the refused publication was disclosed: %+v", page)
+	}
+}

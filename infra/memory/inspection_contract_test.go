@@ -1,0 +1,19 @@
+package memory_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/choucha/choucha/domain/event"
+	"github.com/choucha/choucha/infra/memory"
+	"github.com/choucha/choucha/projections"
+	"github.com/choucha/choucha/projections/projectionstest"
+)
+
+// The in-memory inspection records pass the same contract suite as the ClickHouse ones.
+func TestInspectionContract(t *testing.T) {
+	projectionstest.RunInspections(t, func(t *testing.T, now func() time.Time) (func(event.Envelope) error, func() error, projections.InspectionQueries) {
+		s := memory.NewInspections(now)
+		return s.Apply, func() error { return nil }, s
+	})
+}
