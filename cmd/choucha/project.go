@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-	"github.com/google/uuid"
 
 	"github.com/choucha/choucha/domain/event"
 	"github.com/choucha/choucha/infra/clickhouse"
@@ -87,20 +86,9 @@ func runProject(args []string, _, stderr io.Writer) int {
 // errPendingMigrations: the read-model schema is behind this binary.
 var errPendingMigrations = errors.New("clickhouse migrations are pending: run `choucha migrate` first")
 
-// openReader opens the Kafka event log to read it; it never appends. OpenKafka always joins a
-// writer election, so the reader joins one of its own: a consumer group named
-// "<topic>.writer.project.<uuid>", unique per process, never the writers' group (a projector
-// must not take the writer role from a serve process) and never a group shared with an
-// earlier projector (joining a group whose member was killed waits out its session timeout,
-// 10 s, and so did Close). TODO: a read-only KafkaConfig option in infra/eventlog that skips
-// the election altogether.
+// openReader opens the Kafka event log read-only: no writer election, no appends.
 func openReader(ctx context.Context, brokers []string, topic string) (*eventlog.KafkaStore, error) {
-	cfg := eventlog.KafkaConfig{Brokers: brokers, Topic: topic, ElectionWait: time.Millisecond}
-	if cfg.Topic == "" {
-		cfg.Topic = "choucha.events"
-	}
-	cfg.ElectionGroup = cfg.Topic + ".writer.project." + uuid.Must(uuid.NewV7()).String()
-	return eventlog.OpenKafka(ctx, cfg)
+	return eventlog.OpenKafka(ctx, eventlog.KafkaConfig{Brokers: brokers, Topic: topic, ReadOnly: true})
 }
 
 // projectors are the read models `choucha project` fills, each with its own stored offset.

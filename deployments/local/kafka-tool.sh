@@ -7,7 +7,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [[ $# -ge 1 ]] || die "usage: kafka-tool.sh TOOL [ARGS…] (see the header of $0)"
-libs=$STATE/kafka/libs
+libs=$KAFKA_LIBS
 [[ -f $libs/.stamp ]] || die "no Kafka jars in $libs: run deployments/local/up.sh kafka first"
 tool=$1; shift
 case $tool in

@@ -7,6 +7,8 @@ set -Eeuo pipefail
 LOCAL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$LOCAL_DIR/../.." && pwd)
 STATE=${CHOUCHA_LOCAL_STATE:-$REPO/.local}
+# The Kafka jars. Another state dir's may be shared: a test's own broker reuses <repo>/.local's.
+KAFKA_LIBS=${CHOUCHA_KAFKA_LIBS:-$STATE/kafka/libs}
 KAFKA_POM=$LOCAL_DIR/kafka/pom.xml
 
 now_ms() { date +%s%3N; }

@@ -4,7 +4,8 @@
 #   usage: deployments/local/up.sh [kafka|clickhouse|all]      (default: all)
 # State (jars, configs, data, logs, pid files): $CHOUCHA_LOCAL_STATE, default <repo>/.local
 # Knobs: KAFKA_VERSION (default from kafka/pom.xml), KAFKA_HEAP_OPTS, KAFKA_START_TIMEOUT (60),
-#        CLICKHOUSE_START_TIMEOUT (30). See README.md.
+#        CLICKHOUSE_START_TIMEOUT (30), CHOUCHA_KAFKA_LIBS (the jar dir, default $STATE/kafka/libs;
+#        installed there if missing). See README.md.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 what=${1:-all}
@@ -18,7 +19,7 @@ lock_state
 
 # ============================== Kafka ==============================
 K=$STATE/kafka
-KLIBS=$K/libs
+KLIBS=$KAFKA_LIBS
 KCONF=$K/server.properties
 
 java_major() { # prints the major version of `java` on PATH
@@ -62,6 +63,15 @@ kafka_install() {
     say "kafka: jars present ($KLIBS, $(cat "$KLIBS/.version"))"
     return 0
   fi
+  # The jar dir may be another state dir's (CHOUCHA_KAFKA_LIBS), whose lock we do not hold.
+  mkdir -p "$(dirname "$KLIBS")"
+  exec 8>"$KLIBS.lock"
+  flock -w 600 8 || die "kafka: timed out waiting for $KLIBS.lock (another up.sh installing the jars?)"
+  if [[ -f $KLIBS/.stamp && $(<"$KLIBS/.stamp") == "$want" ]]; then
+    exec 8>&-
+    say "kafka: jars present ($KLIBS, $(cat "$KLIBS/.version")), installed meanwhile by another up.sh"
+    return 0
+  fi
   t=$(now_ms)
   say "kafka: resolving jars from $KAFKA_POM with maven (log: $log)"
   rm -rf "$KLIBS.tmp"
@@ -82,6 +92,7 @@ kafka_install() {
   main=${main#kafka_2.13-}; echo "${main%.jar}" >"$KLIBS.tmp/.version"
   echo "$want" >"$KLIBS.tmp/.stamp"
   rm -rf "$KLIBS"; mv "$KLIBS.tmp" "$KLIBS"
+  exec 8>&-
   say "kafka: $(ls "$KLIBS"/*.jar | wc -l) jars ($(du -sh "$KLIBS" | cut -f1)), Kafka $(cat "$KLIBS/.version"), in $(since "$t")"
 }
 

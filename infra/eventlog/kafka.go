@@ -21,34 +21,51 @@ import (
 // KafkaStore is the event.Store on Kafka (ARCHITECTURE "Events", rules 1, 2 and 4).
 //
 // Layout. The event topic has ONE partition in this version: its order is the log order.
-// Every Append is ONE Kafka record carrying the whole batch (every stream of it), so a batch
-// is in the log entirely or not at all, with no commit marker; the record key is the first
-// stream id (kept for a future layout with several partitions keyed by stream). The record
-// value is {"format":"choucha-batch/1","command_id":…,"events":[record…]}, each event in the
-// embedded log's record JSON (codec.go). A batch is therefore bounded by
-// KafkaConfig.MaxMessageBytes (topic max.message.bytes, producer BatchBytes and fetch size).
+// Every Append is one write of the whole batch (every stream of it), applied entirely or not
+// at all, with no commit marker: ONE Kafka record when it fits in MaxMessageBytes, else
+// several (parts, below). The record key is the first stream id (kept for a future layout
+// with several partitions keyed by stream). Formats, named by the header choucha-format:
+//   - choucha-batch/1, a whole batch: the value is
+//     {"format":"choucha-batch/1","command_id":…,"events":[record…]}, each event in the
+//     embedded log's record JSON (codec.go). A record without that header is read this way.
+//   - choucha-batch-part/1, one part of a write: the value is the next slice of the bytes of
+//     a choucha-batch/1 value; headers choucha-write-id, choucha-part (index from 0),
+//     choucha-parts (count) and choucha-write-bytes (the whole value's size).
 //
-// State. Every KafkaStore (writer or not) reads the topic from the first offset at open, and
-// keeps tailing it: per stream its events, per command id the positions of its first
-// outcome, and the global order. A record is applied only if it is well formed, its command
-// id has not been seen, and each of its streams continues exactly the current head (version
-// head+1, PrevHash = head hash, hashes verify); otherwise the whole record is dropped. So the
-// first claim of a (stream, version) in the log wins and every later one is discarded (rule
-// 1), and a repeated command id appends nothing (rule 4): a zombie writer or a producer retry
-// is harmless.
+// Parts. The writer produces a write's parts one after another, each acknowledged before the
+// next. A reader collects them and applies the reassembled batch when the last part arrives,
+// at that point of the log. The parts of a write must follow each other: any other record
+// (except a repeat of a part already collected, from a producer retry) abandons the write in
+// progress, and its later parts are dropped. So a write whose writer died (or whose Append
+// gave up) midway is never applied, whatever follows it, and the retry of its command is a
+// new, complete write. Memory: a reader holds at most ONE incomplete write, of at most
+// MaxWriteBytes. The rule depends only on the log, so every reader agrees; a record of a
+// second writer (a zombie) between the parts abandons the write, which the writer's Append
+// then writes again (up to 3 times, while it holds the role).
+//
+// State. Every KafkaStore (writer, follower or ReadOnly) reads the topic from the first
+// offset at open, and keeps tailing it (across broker restarts: read errors are retried):
+// per stream its events, per command id the positions of its first outcome, and the global
+// order. A write is applied only if it is well formed, its command id has not been seen,
+// and each of its streams continues exactly the current head (version head+1, PrevHash =
+// head hash, hashes verify); otherwise the whole write is dropped. So the first claim of a
+// (stream, version) in the log wins and every later one is discarded (rule 1), and a
+// repeated command id appends nothing (rule 4): a zombie writer or a producer retry is
+// harmless.
 //
 // Position is the order in which events were applied: 1, 2, 3 … over the accepted events of
-// the topic, in topic order. It is not a Kafka offset (a record holds a whole batch and
-// dropped records get no position), but every reader applying the same topic with the same
-// rules computes the same positions, so ReadFrom positions agree across processes.
+// the topic, in topic order. It is not a Kafka offset (a record holds a whole batch, a write
+// may span records, dropped records get no position), but every reader applying the same
+// topic with the same rules computes the same positions, so ReadFrom positions agree across
+// processes.
 //
 // Writer. One process per topic writes: the member of the consumer group ElectionGroup that
 // is assigned partition 0 of the one-partition ElectionTopic. Append on any other store fails
 // with an error wrapping ErrNotWriter. The writer serializes Appends; for each it checks the
 // command id and expected versions against its state (after catching up with the topic's end
-// once per election), seals the events, produces the record (RequiredAcks=all) and waits until
-// its own tailer applied that record: the outcome is what the log says, not what the writer
-// hoped (a record that lost to a zombie's earlier claim returns ErrConcurrency).
+// once per election), seals the events, produces the record(s) (RequiredAcks=all) and waits
+// until its own tailer applied the write: the outcome is what the log says, not what the
+// writer hoped (a write that lost to a zombie's earlier claim returns ErrConcurrency).
 type KafkaStore struct {
 	cfg    KafkaConfig
 	client *kafkago.Client
@@ -80,12 +97,36 @@ type KafkaStore struct {
 	dropped  int              // records discarded by the apply rules
 	pending  map[string]chan applied
 	changed  chan struct{} // closed and replaced after every applied record
-	tailErr  error
+	tailErr  error         // the tailer stopped (only for a write larger than MaxWriteBytes)
+	readErr  error         // the last read error (retried), for error messages
+
+	cur *partial // the write whose parts the tailer is collecting (tail goroutine only)
+
+	// stopAfterParts > 0 makes Append produce only that many parts of a multi-part write and
+	// fail, as a writer that dies mid-write (tests only).
+	stopAfterParts int
 }
 
-// ErrNotWriter: this KafkaStore does not hold the writer role (another process does, or the
-// election has not finished); the caller forwards the command to the writer or retries.
+// partial is a multi-part write being collected.
+type partial struct {
+	writeID string
+	parts   int    // declared count
+	size    int    // declared bytes of the whole value
+	next    int    // index of the next part expected
+	value   []byte // the parts so far
+}
+
+// ErrNotWriter: this KafkaStore does not hold the writer role (another process does, the
+// election has not finished, or it was opened ReadOnly); the caller forwards the command to
+// the writer or retries.
 var ErrNotWriter = errors.New("this process is not the event log writer")
+
+var (
+	errReadOnly = fmt.Errorf("%w: the store was opened read-only (KafkaConfig.ReadOnly)", ErrNotWriter)
+	// errInterrupted: another record came between the parts of a write, which is therefore
+	// never applied (see "Parts"); retrying the command is safe.
+	errInterrupted = errors.New("another record came between the parts of this write, which was therefore not applied (a second writer?)")
+)
 
 // KafkaConfig configures OpenKafka. Zero values get the defaults listed per field.
 type KafkaConfig struct {
@@ -103,9 +144,22 @@ type KafkaConfig struct {
 	Partitions int
 	// ReplicationFactor of created topics. Default 1 (local broker); 3 in production.
 	ReplicationFactor int
-	// MaxMessageBytes bounds one batch record: set as the created topic's max.message.bytes,
-	// the producer's BatchBytes and the fetch size. Default 8 MiB.
+	// MaxMessageBytes bounds one record: set as the created topic's max.message.bytes, the
+	// producer's BatchBytes and the fetch size. A larger batch is written in parts. Default
+	// 8 MiB, at least 16 KiB.
 	MaxMessageBytes int
+	// MaxWriteBytes bounds one batch (its encoded choucha-batch/1 value), and so the memory a
+	// reader holds for an incomplete write: Append refuses a larger batch with ErrInvalid,
+	// and a reader that meets a larger write stops tailing with an error (it must not
+	// disagree with readers that apply it). Every process on a topic needs at least the
+	// writer's value. Default 256 MiB (some 400,000 events of 600-byte payloads).
+	MaxWriteBytes int
+	// ReadOnly opens a reader: it takes no part in the election (no consumer group, no
+	// election topic), so it opens and closes without a group join or leave and never holds
+	// up the writer's group. Append and WaitWriter fail at once with ErrNotWriter; the state
+	// is rebuilt and tailed as for any store. It still creates the event topic if missing,
+	// so that a projector may start before any writer. For projectors.
+	ReadOnly bool
 	// Election timings (consumer group). Defaults: HeartbeatInterval 1s, SessionTimeout 10s
 	// (the broker's minimum is usually 6s), RebalanceTimeout 10s. A writer that dies keeps the
 	// role for up to SessionTimeout; one that stalls learns it lost it at its next heartbeat.
@@ -137,6 +191,9 @@ func (c *KafkaConfig) setDefaults() {
 	}
 	if c.MaxMessageBytes == 0 {
 		c.MaxMessageBytes = 8 << 20
+	}
+	if c.MaxWriteBytes == 0 {
+		c.MaxWriteBytes = 256 << 20
 	}
 	if c.HeartbeatInterval == 0 {
 		c.HeartbeatInterval = time.Second
@@ -170,8 +227,11 @@ func (c KafkaConfig) Validate() error {
 	if c.ReplicationFactor < 1 {
 		errs = append(errs, fmt.Errorf("ReplicationFactor must be >= 1, got %d", c.ReplicationFactor))
 	}
-	if c.MaxMessageBytes < 1<<10 {
-		errs = append(errs, fmt.Errorf("MaxMessageBytes must be >= 1024, got %d", c.MaxMessageBytes))
+	if c.MaxMessageBytes < 16<<10 {
+		errs = append(errs, fmt.Errorf("MaxMessageBytes must be >= 16384, got %d", c.MaxMessageBytes))
+	}
+	if c.MaxWriteBytes < 1 {
+		errs = append(errs, fmt.Errorf("MaxWriteBytes must be > 0, got %d", c.MaxWriteBytes))
 	}
 	for _, d := range []struct {
 		name string
@@ -192,18 +252,26 @@ var _ event.Store = (*KafkaStore)(nil)
 
 const (
 	kafkaFormat       = "choucha-batch/1"
-	kafkaHeaderWrite  = "choucha-write-id"
+	kafkaPartFormat   = "choucha-batch-part/1"
 	kafkaHeaderFormat = "choucha-format"
+	kafkaHeaderWrite  = "choucha-write-id"
+	kafkaHeaderPart   = "choucha-part"
+	kafkaHeaderParts  = "choucha-parts"
+	kafkaHeaderBytes  = "choucha-write-bytes"
+	// kafkaRecordOverhead is room left in MaxMessageBytes for record framing and headers.
+	kafkaRecordOverhead = 1 << 10
+	// kafkaWriteAttempts bounds how often Append writes a batch whose parts were interrupted.
+	kafkaWriteAttempts = 3
 )
 
-// kafkaBatch is the value of one record.
+// kafkaBatch is a choucha-batch/1 value.
 type kafkaBatch struct {
 	Format    string            `json:"format"`
 	CommandID string            `json:"command_id"`
 	Events    []json.RawMessage `json:"events"`
 }
 
-// applied is what the tailer decided about one record.
+// applied is what the tailer decided about one write.
 type applied struct {
 	idx    []int  // accepted: indexes of its events
 	replay string // dropped: its command id was already in the log
@@ -211,7 +279,8 @@ type applied struct {
 }
 
 // OpenKafka creates the topics if needed, rebuilds the state from the whole event topic,
-// joins the writer election and waits (up to ElectionWait) for its first result.
+// and, unless cfg.ReadOnly, joins the writer election and waits (up to ElectionWait) for its
+// first result.
 func OpenKafka(ctx context.Context, cfg KafkaConfig) (*KafkaStore, error) {
 	cfg.setDefaults()
 	if err := cfg.Validate(); err != nil {
@@ -220,6 +289,7 @@ func OpenKafka(ctx context.Context, cfg KafkaConfig) (*KafkaStore, error) {
 	fail := func(err error) (*KafkaStore, error) {
 		return nil, fmt.Errorf("eventlog: open kafka topic %q: %w", cfg.Topic, err)
 	}
+	// A reader creates the event topic too, so that a projector may start before any writer.
 	err := kafka.EnsureTopic(ctx, cfg.Brokers, nil, cfg.Topic, kafka.TopicConfig{
 		NumPartitions: cfg.Partitions, ReplicationFactor: cfg.ReplicationFactor,
 		Configs: map[string]string{
@@ -232,10 +302,12 @@ func OpenKafka(ctx context.Context, cfg KafkaConfig) (*KafkaStore, error) {
 	if err != nil {
 		return fail(err)
 	}
-	if err := kafka.EnsureTopic(ctx, cfg.Brokers, nil, cfg.ElectionTopic, kafka.TopicConfig{
-		NumPartitions: 1, ReplicationFactor: cfg.ReplicationFactor,
-	}); err != nil {
-		return fail(err)
+	if !cfg.ReadOnly {
+		if err := kafka.EnsureTopic(ctx, cfg.Brokers, nil, cfg.ElectionTopic, kafka.TopicConfig{
+			NumPartitions: 1, ReplicationFactor: cfg.ReplicationFactor,
+		}); err != nil {
+			return fail(err)
+		}
 	}
 	client := &kafkago.Client{Addr: kafkago.TCP(cfg.Brokers...), Timeout: cfg.WriteTimeout}
 	md, err := client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{cfg.Topic}})
@@ -248,10 +320,10 @@ func OpenKafka(ctx context.Context, cfg KafkaConfig) (*KafkaStore, error) {
 		}
 	}
 
-	s := &KafkaStore{
-		cfg:    cfg,
-		client: client,
-		writer: &kafkago.Writer{
+	s := newKafkaStore(cfg)
+	s.client = client
+	if !cfg.ReadOnly {
+		s.writer = &kafkago.Writer{
 			Addr:         kafkago.TCP(cfg.Brokers...),
 			Topic:        cfg.Topic,
 			Balancer:     &kafkago.Hash{},
@@ -264,31 +336,28 @@ func OpenKafka(ctx context.Context, cfg KafkaConfig) (*KafkaStore, error) {
 			// Its own transport: kafka-go's shared default caches metadata that may predate
 			// the topic (a write then fails with Unknown Topic Or Partition).
 			Transport: &kafkago.Transport{MetadataTopics: []string{cfg.Topic}, MetadataTTL: 10 * time.Second},
-		},
-		reader: kafkago.NewReader(kafkago.ReaderConfig{
-			Brokers:   cfg.Brokers,
-			Topic:     cfg.Topic,
-			Partition: 0,
-			MinBytes:  1,
-			MaxBytes:  cfg.MaxMessageBytes + 1<<20,
-			MaxWait:   250 * time.Millisecond,
-		}),
-		now:      time.Now,
-		elected:  make(chan struct{}),
-		streams:  map[string][]int{},
-		commands: map[string][]int{},
-		pending:  map[string]chan applied{},
-		changed:  make(chan struct{}),
+		}
 	}
+	s.reader = kafkago.NewReader(kafkago.ReaderConfig{
+		Brokers:   cfg.Brokers,
+		Topic:     cfg.Topic,
+		Partition: 0,
+		MinBytes:  1,
+		MaxBytes:  cfg.MaxMessageBytes + 1<<20,
+		MaxWait:   250 * time.Millisecond,
+	})
 	if err := s.reader.SetOffset(kafkago.FirstOffset); err != nil {
 		_ = s.reader.Close()
 		return fail(err)
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.wg.Go(s.tail)
 	if err := s.catchUp(ctx); err != nil {
 		_ = s.Close()
 		return fail(fmt.Errorf("rebuild: %w", err))
+	}
+	if cfg.ReadOnly {
+		s.electOnce.Do(func() { close(s.elected) })
+		return s, nil
 	}
 
 	s.group, err = kafkago.NewConsumerGroup(kafkago.ConsumerGroupConfig{
@@ -317,11 +386,30 @@ func OpenKafka(ctx context.Context, cfg KafkaConfig) (*KafkaStore, error) {
 	return s, nil
 }
 
+// newKafkaStore is a store with an empty state and no connections (cfg has its defaults).
+func newKafkaStore(cfg KafkaConfig) *KafkaStore {
+	s := &KafkaStore{
+		cfg:      cfg,
+		now:      time.Now,
+		elected:  make(chan struct{}),
+		streams:  map[string][]int{},
+		commands: map[string][]int{},
+		pending:  map[string]chan applied{},
+		changed:  make(chan struct{}),
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	return s
+}
+
 // IsWriter reports whether this store holds the writer role now.
 func (s *KafkaStore) IsWriter() bool { return s.isWriter.Load() && !s.closed.Load() }
 
-// WaitWriter waits until this store is the writer (or ctx ends).
+// WaitWriter waits until this store is the writer (or ctx ends). A ReadOnly store never
+// is: it fails at once with an error wrapping ErrNotWriter.
 func (s *KafkaStore) WaitWriter(ctx context.Context) error {
+	if s.cfg.ReadOnly {
+		return &event.StoreError{Op: "wait writer", Err: errReadOnly}
+	}
 	for !s.IsWriter() {
 		if s.closed.Load() {
 			return &event.StoreError{Op: "wait writer", Err: event.ErrClosed}
@@ -335,7 +423,8 @@ func (s *KafkaStore) WaitWriter(ctx context.Context) error {
 	return nil
 }
 
-// Dropped is how many records the apply rules discarded so far (duplicates, replays, junk).
+// Dropped is how many records the apply rules discarded so far (duplicates, replays, junk,
+// parts of writes that were abandoned or refused).
 func (s *KafkaStore) Dropped() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -414,86 +503,227 @@ func (stickyWriter) AssignGroups(members []kafkago.GroupMember, partitions []kaf
 	return out
 }
 
-// tail applies the event topic, record by record, until Close.
+// tail applies the event topic, record by record, until Close. Read errors (a broker that
+// restarts, a leader that moves) are retried: kafka-go's reader reconnects and resumes at
+// the next offset.
 func (s *KafkaStore) tail() {
 	for {
 		m, err := s.reader.FetchMessage(s.ctx)
-		if err != nil {
-			if s.ctx.Err() == nil {
-				s.mu.Lock()
-				s.tailErr = err
-				close(s.changed)
-				s.changed = make(chan struct{})
-				s.mu.Unlock()
-			}
+		if s.ctx.Err() != nil {
 			return
 		}
-		s.apply(m)
+		if err != nil {
+			s.mu.Lock()
+			s.readErr = err
+			s.mu.Unlock()
+			select { // kafka-go backs off too; this only keeps a persistent error from spinning
+			case <-s.ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		if err := s.apply(m); err != nil {
+			s.mu.Lock()
+			s.tailErr = err
+			close(s.changed)
+			s.changed = make(chan struct{})
+			s.mu.Unlock()
+			return
+		}
 	}
 }
 
-// apply applies one record by the rules in the type's comment.
-func (s *KafkaStore) apply(m kafkago.Message) {
-	var writeID string
-	for _, h := range m.Headers {
-		if h.Key == kafkaHeaderWrite {
-			writeID = string(h.Value)
+// recordHeaders are the headers of a record that the apply rules read.
+type recordHeaders struct {
+	format, writeID    string
+	part, parts, bytes int // of a part
+}
+
+func parseHeaders(m kafkago.Message) (recordHeaders, error) {
+	var h recordHeaders
+	var part, parts, size string
+	for _, kv := range m.Headers {
+		switch kv.Key {
+		case kafkaHeaderFormat:
+			h.format = string(kv.Value)
+		case kafkaHeaderWrite:
+			h.writeID = string(kv.Value)
+		case kafkaHeaderPart:
+			part = string(kv.Value)
+		case kafkaHeaderParts:
+			parts = string(kv.Value)
+		case kafkaHeaderBytes:
+			size = string(kv.Value)
 		}
 	}
-	res := s.decide(m)
+	if h.format != kafkaPartFormat {
+		return h, nil
+	}
+	var err1, err2, err3 error
+	h.part, err1 = strconv.Atoi(part)
+	h.parts, err2 = strconv.Atoi(parts)
+	h.bytes, err3 = strconv.Atoi(size)
+	if err := errors.Join(err1, err2, err3); err != nil || h.writeID == "" || h.part < 0 || h.part >= h.parts || h.bytes < h.parts {
+		return h, fmt.Errorf("%w: offset %d has malformed part headers (write %q, part %q of %q, %q bytes)",
+			event.ErrTampered, m.Offset, h.writeID, part, parts, size)
+	}
+	return h, nil
+}
+
+// apply applies one record by the rules in the type's comment (tail goroutine only). It
+// fails only when the tailer must stop.
+func (s *KafkaStore) apply(m kafkago.Message) error {
+	h, herr := parseHeaders(m)
+	var (
+		value   []byte  // a whole batch to apply: the record's, or a write its last part completed
+		res     applied // the verdict when value is nil and the record ends a write
+		verdict = h.writeID
+		records = 1 // records of the write, counted as dropped if it is not applied
+		stopped *partial
+	)
+	isPart := herr == nil && h.format == kafkaPartFormat
+	cur := s.cur
+	if cur != nil && (!isPart || h.writeID != cur.writeID) {
+		stopped, s.cur, cur = cur, nil, nil // any other record abandons the write in progress
+	}
+	switch {
+	case herr != nil:
+		res = applied{err: herr}
+	case !isPart:
+		value = m.Value
+	case cur != nil && h.part < cur.next: // a repeat from a producer retry
+		verdict = ""
+	case cur == nil && h.part != 0:
+		res = applied{err: fmt.Errorf("%w: offset %d is part %d of write %s, whose earlier parts are not right before it",
+			event.ErrTampered, m.Offset, h.part, h.writeID)}
+	case cur == nil && h.bytes > s.cfg.MaxWriteBytes:
+		return &event.StoreError{Op: "read", Err: fmt.Errorf("write %s at offset %d is %d bytes, more than this store's MaxWriteBytes (%d): "+
+			"open it with MaxWriteBytes at least the writer's", h.writeID, m.Offset, h.bytes, s.cfg.MaxWriteBytes)}
+	default:
+		if cur == nil {
+			cur = &partial{writeID: h.writeID, parts: h.parts, size: h.bytes, value: make([]byte, 0, h.bytes)}
+			s.cur = cur
+		}
+		records = cur.next + 1
+		if h.part != cur.next || h.parts != cur.parts || h.bytes != cur.size || len(cur.value)+len(m.Value) > cur.size {
+			s.cur = nil
+			res = applied{err: fmt.Errorf("%w: offset %d, part %d/%d (%d bytes) of write %s, does not continue its %d parts (%d bytes)",
+				event.ErrTampered, m.Offset, h.part, h.parts, h.bytes, h.writeID, cur.next, len(cur.value))}
+			break
+		}
+		cur.value = append(cur.value, m.Value...)
+		if cur.next++; cur.next < cur.parts {
+			verdict, records = "", 0
+			break
+		}
+		s.cur = nil
+		if len(cur.value) != cur.size {
+			res = applied{err: fmt.Errorf("%w: write %s ending at offset %d has %d bytes, its headers say %d",
+				event.ErrTampered, h.writeID, m.Offset, len(cur.value), cur.size)}
+			break
+		}
+		value = cur.value
+	}
+
+	var d decoded
+	if value != nil {
+		d = s.decide(value, m.Offset) // without the lock: decoding a large write takes a while
+	}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if res.err == nil && res.replay == "" {
-		res = s.accept(m)
+	if stopped != nil {
+		s.dropped += stopped.next
+		s.deliver(stopped.writeID, applied{err: errInterrupted})
+	}
+	if value != nil {
+		res = d.res
+		if res.err == nil && res.replay == "" {
+			res = s.accept(d, m.Offset)
+		}
 	}
 	if res.idx == nil {
-		s.dropped++
+		s.dropped += records
 	}
-	s.next = m.Offset + 1
-	if ch, ok := s.pending[writeID]; ok && writeID != "" {
-		delete(s.pending, writeID)
-		ch <- res
+	s.next, s.readErr = m.Offset+1, nil
+	if verdict != "" {
+		s.deliver(verdict, res)
 	}
 	close(s.changed)
 	s.changed = make(chan struct{})
+	return nil
 }
 
-// decide decodes and checks a record without the lock held for writing; accept re-checks
-// the heads under the lock (only the tailer changes the state, so they cannot have moved).
-func (s *KafkaStore) decide(m kafkago.Message) applied {
+// deliver hands a write's verdict to the Append waiting for it, if any; s.mu is held.
+func (s *KafkaStore) deliver(writeID string, res applied) {
+	if ch, ok := s.pending[writeID]; ok {
+		delete(s.pending, writeID)
+		ch <- res
+	}
+}
+
+// decoded is a batch value decoded by decide.
+type decoded struct {
+	commandID string
+	events    []event.Envelope
+	res       applied // set when the batch is dropped whatever the heads
+}
+
+// decide decodes a batch value and checks what does not depend on the heads; accept checks
+// the rest under the lock (only the tailer changes the state, so nothing moved meanwhile).
+func (s *KafkaStore) decide(value []byte, offset int64) decoded {
 	var b kafkaBatch
-	if err := json.Unmarshal(m.Value, &b); err != nil || b.Format != kafkaFormat || b.CommandID == "" || len(b.Events) == 0 {
-		return applied{err: fmt.Errorf("%w: offset %d is not a batch record (%v)", event.ErrTampered, m.Offset, err)}
+	if err := json.Unmarshal(value, &b); err != nil || b.Format != kafkaFormat || b.CommandID == "" || len(b.Events) == 0 {
+		return decoded{res: applied{err: fmt.Errorf("%w: offset %d is not a batch record (%v)", event.ErrTampered, offset, err)}}
 	}
 	s.mu.RLock()
 	_, seen := s.commands[b.CommandID]
 	s.mu.RUnlock()
 	if seen {
-		return applied{replay: b.CommandID}
+		return decoded{res: applied{replay: b.CommandID}}
 	}
-	return applied{}
+	d := decoded{commandID: b.CommandID, events: make([]event.Envelope, len(b.Events))}
+	workers := defaultWorkers()
+	if len(b.Events) < 256 {
+		workers = 1
+	}
+	err := parallel(len(b.Events), workers, func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			var r record
+			if err := decodeRecord(b.Events[i], &r); err != nil {
+				return fmt.Errorf("%w: offset %d event %d does not decode: %v", event.ErrTampered, offset, i, err)
+			}
+			e := r.envelope(0)
+			if e.CommandID != b.CommandID {
+				return fmt.Errorf("%w: offset %d event %d has command id %q, the batch %q", event.ErrTampered, offset, i, e.CommandID, b.CommandID)
+			}
+			// accept checks PrevHash is the head's hash, so this is the chain's check.
+			if want, err := e.ComputeHash(e.PrevHash); err != nil || want != e.Hash {
+				return &event.StoreError{Op: "append", Stream: e.Stream, Version: e.Version,
+					Err: fmt.Errorf("%w: offset %d: hash does not verify", event.ErrTampered, offset)}
+			}
+			d.events[i] = e
+		}
+		return nil
+	})
+	if err != nil {
+		return decoded{res: applied{err: err}}
+	}
+	return d
 }
 
-// accept checks a record against the heads and applies it; s.mu is held.
-func (s *KafkaStore) accept(m kafkago.Message) applied {
-	var b kafkaBatch
-	_ = json.Unmarshal(m.Value, &b) // decide checked it
-	if _, seen := s.commands[b.CommandID]; seen {
-		return applied{replay: b.CommandID}
+// accept checks a decoded write against the heads and applies it; s.mu is held.
+func (s *KafkaStore) accept(d decoded, offset int64) applied {
+	if _, seen := s.commands[d.commandID]; seen {
+		return applied{replay: d.commandID}
 	}
-	evs := make([]event.Envelope, len(b.Events))
 	type hd struct {
 		version uint64
 		hash    string
 	}
 	heads := map[string]hd{}
-	for i, raw := range b.Events {
-		var r record
-		if err := decodeRecord(raw, &r); err != nil {
-			return applied{err: fmt.Errorf("%w: offset %d event %d does not decode: %v", event.ErrTampered, m.Offset, i, err)}
-		}
-		e := r.envelope(0)
+	for _, e := range d.events {
 		h, ok := heads[e.Stream]
 		if !ok {
 			if idx := s.streams[e.Stream]; len(idx) > 0 {
@@ -501,28 +731,20 @@ func (s *KafkaStore) accept(m kafkago.Message) applied {
 				h = hd{last.Version, last.Hash}
 			}
 		}
-		if e.CommandID != b.CommandID {
-			return applied{err: fmt.Errorf("%w: offset %d event %d has command id %q, the batch %q", event.ErrTampered, m.Offset, i, e.CommandID, b.CommandID)}
-		}
 		if e.Version != h.version+1 || e.PrevHash != h.hash {
 			return applied{err: &event.StoreError{Op: "append", Stream: e.Stream, Version: h.version,
-				Err: fmt.Errorf("%w: offset %d claims %s@%d on a stream at %d (first claim wins)", event.ErrConcurrency, m.Offset, e.Stream, e.Version, h.version)}}
-		}
-		if want, err := e.ComputeHash(h.hash); err != nil || want != e.Hash {
-			return applied{err: &event.StoreError{Op: "append", Stream: e.Stream, Version: e.Version,
-				Err: fmt.Errorf("%w: offset %d: hash does not verify", event.ErrTampered, m.Offset)}}
+				Err: fmt.Errorf("%w: offset %d claims %s@%d on a stream at %d (first claim wins)", event.ErrConcurrency, offset, e.Stream, e.Version, h.version)}}
 		}
 		heads[e.Stream] = hd{e.Version, e.Hash}
-		evs[i] = e
 	}
-	idx := make([]int, len(evs))
-	for i, e := range evs {
+	idx := make([]int, len(d.events))
+	for i, e := range d.events {
 		e.Position = uint64(len(s.events) + 1)
 		idx[i] = len(s.events)
 		s.events = append(s.events, e)
 		s.streams[e.Stream] = append(s.streams[e.Stream], idx[i])
 	}
-	s.commands[b.CommandID] = idx
+	s.commands[d.commandID] = idx
 	return applied{idx: idx}
 }
 
@@ -542,7 +764,7 @@ func (s *KafkaStore) catchUp(ctx context.Context) error {
 	}
 	for {
 		s.mu.RLock()
-		next, tailErr, ch := s.next, s.tailErr, s.changed
+		next, tailErr, readErr, ch := s.next, s.tailErr, s.readErr, s.changed
 		s.mu.RUnlock()
 		if next >= end {
 			return nil
@@ -553,6 +775,9 @@ func (s *KafkaStore) catchUp(ctx context.Context) error {
 		select {
 		case <-ch:
 		case <-ctx.Done():
+			if readErr != nil {
+				return fmt.Errorf("%w (at offset %d of %d; last read error: %v)", ctx.Err(), next, end, readErr)
+			}
 			return ctx.Err()
 		case <-s.ctx.Done():
 			return event.ErrClosed
@@ -589,24 +814,39 @@ func (s *KafkaStore) check(ctx context.Context, op string) error {
 	return nil
 }
 
-// Append appends a batch as one record; see event.Store and the type's comment. Only the
-// writer appends: elsewhere it fails with ErrNotWriter. If ctx ends after the record was
-// produced, Append returns ctx's error although the batch may be in the log (a retry with the
-// same command id returns its outcome).
+// Append appends a batch as one write (see the type's comment) and returns the tailer's
+// verdict on it. Only the writer appends: elsewhere it fails with ErrNotWriter. If ctx ends
+// after the write was produced, Append returns ctx's error although the batch may be in the
+// log (a retry with the same command id returns its outcome); if it ends between the parts
+// of a write, the write is never applied.
 func (s *KafkaStore) Append(ctx context.Context, batch event.Batch) (event.Result, error) {
 	if err := s.check(ctx, "append"); err != nil {
 		return event.Result{}, err
+	}
+	if s.cfg.ReadOnly {
+		return event.Result{}, &event.StoreError{Op: "append", Err: errReadOnly}
 	}
 	if _, err := validate(batch); err != nil {
 		return event.Result{}, err
 	}
 	s.appendMu.Lock()
 	defer s.appendMu.Unlock()
+	for attempt := 1; ; attempt++ {
+		res, err := s.appendOnce(ctx, batch)
+		if !errors.Is(err, errInterrupted) || attempt == kafkaWriteAttempts || !s.isWriter.Load() {
+			return res, err
+		}
+	}
+}
+
+// appendOnce is one write of Append; s.appendMu is held.
+func (s *KafkaStore) appendOnce(ctx context.Context, batch event.Batch) (event.Result, error) {
 	if err := s.check(ctx, "append"); err != nil {
 		return event.Result{}, err
 	}
-	// A writer whose generation ended (another member joined or left) is usually given the
-	// role again by the sticky election: wait for the result rather than fail.
+	// A writer whose generation ended (another member joined or left, or the broker
+	// restarted) is usually given the role again by the sticky election: wait for the result
+	// rather than fail.
 	for deadline := time.Now().Add(s.cfg.RebalanceTimeout); !s.isWriter.Load() && s.wasWriter.Load() && time.Now().Before(deadline); {
 		select {
 		case <-ctx.Done():
@@ -647,7 +887,81 @@ func (s *KafkaStore) Append(ctx context.Context, batch event.Batch) (event.Resul
 	}
 	s.mu.RUnlock()
 
-	// Seal and encode.
+	value, err := s.encode(batch, prev)
+	if err != nil {
+		return event.Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return event.Result{}, &event.StoreError{Op: "append", Err: err}
+	}
+
+	// Produce, then wait for the tailer's verdict on the write.
+	writeID := uuid.Must(uuid.NewV7()).String()
+	ch := make(chan applied, 1)
+	s.mu.Lock()
+	s.pending[writeID] = ch
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, writeID)
+		s.mu.Unlock()
+	}()
+	msgs := s.records(batch.Streams[0].Stream, writeID, value)
+	for i, m := range msgs {
+		if i > 0 {
+			if err := ctx.Err(); err != nil { // the parts so far are never applied
+				return event.Result{}, &event.StoreError{Op: "append", Err: err}
+			}
+			if i == s.stopAfterParts {
+				return event.Result{}, &event.StoreError{Op: "append", Err: fmt.Errorf("test hook: stopped after %d of %d parts", i, len(msgs))}
+			}
+		}
+		// s.ctx, not ctx: a record is produced entirely or not at all.
+		if werr := s.writer.WriteMessages(s.ctx, m); werr != nil {
+			// The record may or may not be in the log: look.
+			cctx, cancel := context.WithTimeout(s.ctx, s.cfg.WriteTimeout)
+			err := s.catchUp(cctx)
+			cancel()
+			select {
+			case res := <-ch:
+				return s.outcome(res)
+			default:
+			}
+			if s.closed.Load() {
+				return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
+			}
+			if len(msgs) > 1 {
+				werr = fmt.Errorf("part %d of %d: %w", i+1, len(msgs), werr)
+			}
+			return event.Result{}, &event.StoreError{Op: "append", Err: errors.Join(werr, err)}
+		}
+	}
+	for {
+		s.mu.RLock()
+		tailErr, changed := s.tailErr, s.changed
+		s.mu.RUnlock()
+		select {
+		case res := <-ch:
+			return s.outcome(res)
+		default:
+		}
+		if tailErr != nil {
+			return event.Result{}, &event.StoreError{Op: "append", Err: fmt.Errorf("reading the topic back: %w", tailErr)}
+		}
+		select {
+		case res := <-ch:
+			return s.outcome(res)
+		case <-changed:
+		case <-ctx.Done():
+			return event.Result{}, &event.StoreError{Op: "append", Err: ctx.Err()}
+		case <-s.ctx.Done():
+			return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
+		}
+	}
+}
+
+// encode seals a batch on the heads' hashes prev and encodes it as a choucha-batch/1 value.
+func (s *KafkaStore) encode(batch event.Batch, prev []string) ([]byte, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
 	value := append(make([]byte, 0, 1024), `{"format":"`+kafkaFormat+`","command_id":`...)
 	value = appendString(value, batch.CommandID)
@@ -663,13 +977,13 @@ func (s *KafkaStore) Append(ctx context.Context, batch event.Batch) (event.Resul
 			if len(e.Payload) == 0 || !isCompact(e.Payload) {
 				var c bytes.Buffer
 				if err := json.Compact(&c, e.Payload); err != nil {
-					return event.Result{}, &event.StoreError{Op: "append", Stream: sa.Stream,
+					return nil, &event.StoreError{Op: "append", Stream: sa.Stream,
 						Err: fmt.Errorf("%w: event %d (%s) payload is not JSON: %v", event.ErrInvalid, j, e.ID, err)}
 				}
 				e.Payload = c.Bytes()
 			}
 			if err := e.Seal(h); err != nil {
-				return event.Result{}, &event.StoreError{Op: "append", Stream: sa.Stream, Err: fmt.Errorf("%w: %v", event.ErrInvalid, err)}
+				return nil, &event.StoreError{Op: "append", Stream: sa.Stream, Err: fmt.Errorf("%w: %v", event.ErrInvalid, err)}
 			}
 			h = e.Hash
 			if si+j > 0 {
@@ -677,76 +991,45 @@ func (s *KafkaStore) Append(ctx context.Context, batch event.Batch) (event.Resul
 			}
 			buf = appendRecord(buf[:0], &e)
 			value = append(value, buf...)
+			if len(value) > s.cfg.MaxWriteBytes {
+				return nil, &event.StoreError{Op: "append", Stream: sa.Stream,
+					Err: fmt.Errorf("%w: the batch is more than MaxWriteBytes (%d) once encoded", event.ErrInvalid, s.cfg.MaxWriteBytes)}
+			}
 		}
 	}
 	value = append(value, "]}"...)
-	if len(value) > s.cfg.MaxMessageBytes-1024 {
-		return event.Result{}, &event.StoreError{Op: "append", Stream: batch.Streams[0].Stream,
-			Err: fmt.Errorf("%w: the batch is %d bytes, more than MaxMessageBytes (%d) allows", event.ErrInvalid, len(value), s.cfg.MaxMessageBytes)}
+	if len(value) > s.cfg.MaxWriteBytes {
+		return nil, &event.StoreError{Op: "append", Stream: batch.Streams[0].Stream,
+			Err: fmt.Errorf("%w: the batch is %d bytes, more than MaxWriteBytes (%d)", event.ErrInvalid, len(value), s.cfg.MaxWriteBytes)}
 	}
-	if err := ctx.Err(); err != nil {
-		return event.Result{}, &event.StoreError{Op: "append", Err: err}
-	}
-
-	// Produce, then wait for the tailer's verdict on the record.
-	writeID := uuid.Must(uuid.NewV7()).String()
-	ch := make(chan applied, 1)
-	s.mu.Lock()
-	s.pending[writeID] = ch
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.pending, writeID)
-		s.mu.Unlock()
-	}()
-	werr := s.writer.WriteMessages(s.ctx, kafkago.Message{
-		Key:   []byte(batch.Streams[0].Stream),
-		Value: value,
-		Headers: []kafkago.Header{
-			{Key: kafkaHeaderFormat, Value: []byte(kafkaFormat)},
-			{Key: kafkaHeaderWrite, Value: []byte(writeID)},
-		},
-	})
-	if werr != nil {
-		// The record may or may not be in the log: look.
-		cctx, cancel := context.WithTimeout(s.ctx, s.cfg.WriteTimeout)
-		err := s.catchUp(cctx)
-		cancel()
-		select {
-		case res := <-ch:
-			return s.outcome(batch, res)
-		default:
-		}
-		if s.closed.Load() {
-			return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
-		}
-		return event.Result{}, &event.StoreError{Op: "append", Err: errors.Join(werr, err)}
-	}
-	for {
-		s.mu.RLock()
-		tailErr, changed := s.tailErr, s.changed
-		s.mu.RUnlock()
-		select {
-		case res := <-ch:
-			return s.outcome(batch, res)
-		default:
-		}
-		if tailErr != nil {
-			return event.Result{}, &event.StoreError{Op: "append", Err: fmt.Errorf("reading the topic back: %w", tailErr)}
-		}
-		select {
-		case res := <-ch:
-			return s.outcome(batch, res)
-		case <-changed:
-		case <-ctx.Done():
-			return event.Result{}, &event.StoreError{Op: "append", Err: ctx.Err()}
-		case <-s.ctx.Done():
-			return event.Result{}, &event.StoreError{Op: "append", Err: event.ErrClosed}
-		}
-	}
+	return value, nil
 }
 
-func (s *KafkaStore) outcome(batch event.Batch, res applied) (event.Result, error) {
+// records are the Kafka records of one write: one choucha-batch/1 record when the value
+// fits in MaxMessageBytes, else parts of at most MaxMessageBytes each.
+func (s *KafkaStore) records(key, writeID string, value []byte) []kafkago.Message {
+	room := s.cfg.MaxMessageBytes - kafkaRecordOverhead - len(key)
+	if len(value) <= room {
+		return []kafkago.Message{{Key: []byte(key), Value: value, Headers: []kafkago.Header{
+			{Key: kafkaHeaderFormat, Value: []byte(kafkaFormat)},
+			{Key: kafkaHeaderWrite, Value: []byte(writeID)},
+		}}}
+	}
+	n := (len(value) + room - 1) / room
+	msgs := make([]kafkago.Message, n)
+	for i := range msgs {
+		msgs[i] = kafkago.Message{Key: []byte(key), Value: value[i*room : min((i+1)*room, len(value))], Headers: []kafkago.Header{
+			{Key: kafkaHeaderFormat, Value: []byte(kafkaPartFormat)},
+			{Key: kafkaHeaderWrite, Value: []byte(writeID)},
+			{Key: kafkaHeaderPart, Value: strconv.AppendInt(nil, int64(i), 10)},
+			{Key: kafkaHeaderParts, Value: strconv.AppendInt(nil, int64(n), 10)},
+			{Key: kafkaHeaderBytes, Value: strconv.AppendInt(nil, int64(len(value)), 10)},
+		}}
+	}
+	return msgs
+}
+
+func (s *KafkaStore) outcome(res applied) (event.Result, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	switch {
@@ -861,19 +1144,23 @@ func (s *KafkaStore) Close() error {
 	s.isWriter.Store(false)
 	s.cancel()
 	var errs []error
-	if s.group != nil {
+	if s.group != nil { // leaves the group: the next member need not wait out the session
 		if err := s.group.Close(); err != nil && !errors.Is(err, kafkago.ErrGroupClosed) {
 			errs = append(errs, err)
 		}
 	}
 	s.wg.Wait()
-	if err := s.reader.Close(); err != nil {
-		errs = append(errs, err)
+	if s.reader != nil {
+		if err := s.reader.Close(); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if err := s.writer.Close(); err != nil {
-		errs = append(errs, err)
+	if s.writer != nil {
+		if err := s.writer.Close(); err != nil {
+			errs = append(errs, err)
+		}
+		s.writer.Transport.(*kafkago.Transport).CloseIdleConnections()
 	}
-	s.writer.Transport.(*kafkago.Transport).CloseIdleConnections()
 	if err := errors.Join(errs...); err != nil {
 		return &event.StoreError{Op: "close", Err: err}
 	}

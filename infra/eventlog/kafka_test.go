@@ -278,3 +278,253 @@ func rawBatch(commandID string, evs ...event.Envelope) []byte {
 	}
 	return append(v, "]}"...)
 }
+
+func openReadOnly(t testing.TB, topic string) *KafkaStore {
+	t.Helper()
+	cfg := testKafkaConfig(kafkaBrokers(t), topic)
+	cfg.ReadOnly = true
+	cfg.ElectionWait = 10 * time.Minute // it must not wait for an election at all
+	s, err := OpenKafka(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("OpenKafka(%s, ReadOnly): %v", topic, err)
+	}
+	return s
+}
+
+// waitHead waits until s applied up to head (another store appended).
+func waitHead(t testing.TB, s *KafkaStore, head uint64) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		h, err := s.Head(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == head {
+			return
+		}
+		if h > head || time.Now().After(deadline) {
+			t.Fatalf("Head = %d, want %d", h, head)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// electionMembers lists the members of a topic's writer election group.
+func electionMembers(t testing.TB, topic string) []string {
+	t.Helper()
+	c := &kafkago.Client{Addr: kafkago.TCP(strings.Split(kafkaBrokers(t), ",")...), Timeout: 10 * time.Second}
+	res, err := c.DescribeGroups(context.Background(), &kafkago.DescribeGroupsRequest{GroupIDs: []string{topic + ".writer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, g := range res.Groups {
+		if g.Error != nil {
+			t.Fatalf("DescribeGroups(%s.writer): %v", topic, g.Error)
+		}
+		for _, m := range g.Members {
+			ids = append(ids, m.MemberID)
+		}
+	}
+	return ids
+}
+
+// A ReadOnly store takes no part in the election: it is never writer, refuses Append and
+// WaitWriter at once, leaves the writer's group and generation alone, and follows the log.
+func TestKafkaReadOnly(t *testing.T) {
+	ctx, topic := context.Background(), newTopic(t)
+
+	// On a topic nobody wrote yet: it creates the event topic, not the election topic.
+	early := openReadOnly(t, topic)
+	defer func() { _ = early.Close() }()
+	md, err := early.client.Metadata(ctx, &kafkago.MetadataRequest{Topics: []string{topic + ".writer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range md.Topics {
+		if tp.Error == nil {
+			t.Fatalf("a read-only open created the election topic %s", tp.Name)
+		}
+	}
+
+	w := openWriter(t, topic)
+	defer func() { _ = w.Close() }()
+	first, err := w.Append(ctx, event.Batch{CommandID: "w1", Streams: []event.StreamAppend{testStream("a", "w1", 2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	genBefore, members := w.electGen.Load(), electionMembers(t, topic)
+	if len(members) != 1 {
+		t.Fatalf("election group before the read-only opens: members %v, want the writer alone", members)
+	}
+
+	r := openReadOnly(t, topic)
+	if h, _ := r.Head(ctx); h != 2 {
+		t.Fatalf("read-only store rebuilt Head = %d, want 2", h)
+	}
+	if got := electionMembers(t, topic); len(got) != 1 || got[0] != members[0] {
+		t.Fatalf("election group with a read-only store open: members %v, want only the writer %v", got, members)
+	}
+	if r.IsWriter() {
+		t.Fatal("a read-only store is writer")
+	}
+	if _, err := r.Append(ctx, event.Batch{CommandID: "r1", Streams: []event.StreamAppend{testStream("b", "r1", 1)}}); !errors.Is(err, ErrNotWriter) ||
+		!strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("read-only Append = %v, want ErrNotWriter saying read-only", err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- r.WaitWriter(ctx) }() // ctx never ends: it must fail by itself
+	select {
+	case err := <-waited:
+		if !errors.Is(err, ErrNotWriter) {
+			t.Fatalf("read-only WaitWriter = %v, want ErrNotWriter", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("read-only WaitWriter did not return")
+	}
+
+	// It follows the writer's appends.
+	sa := testStream("a", "w2", 1)
+	sa.ExpectedVersion = 2
+	second, err := w.Append(ctx, event.Batch{CommandID: "w2", Streams: []event.StreamAppend{sa, testStream("b", "w2", 2)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []*KafkaStore{r, early} {
+		waitHead(t, s, 5)
+		evs, _ := s.Load(ctx, "a")
+		if len(evs) != 3 || evs[0].Hash != first.Events[0].Hash || evs[2].Hash != second.Events[0].Hash || evs[2].Position != 3 {
+			t.Fatalf("read-only Load(a) = %+v; want the writer's events", evs)
+		}
+		var n int
+		_ = s.ReadFrom(ctx, 4, func(e event.Envelope) error {
+			if e.Stream != "b" || e.Position != uint64(4+n) {
+				t.Errorf("ReadFrom(4) event %d: %s@%d at %d", n, e.Stream, e.Version, e.Position)
+			}
+			n++
+			return nil
+		})
+		if n != 2 {
+			t.Fatalf("read-only ReadFrom(4) gave %d events, want 2", n)
+		}
+	}
+
+	// Closing it leaves the writer's generation as it was: there was no group to leave.
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := early.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := electionMembers(t, topic); len(got) != 1 || got[0] != members[0] {
+		t.Fatalf("election group after the read-only closed: members %v, want only the writer %v", got, members)
+	}
+	if gen := w.electGen.Load(); gen != genBefore || !w.IsWriter() {
+		t.Fatalf("the writer went through %d elections while read-only stores opened and closed, writer=%v", gen-genBefore, w.IsWriter())
+	}
+	if _, err := w.Append(ctx, event.Batch{CommandID: "w3", Streams: []event.StreamAppend{testStream("c", "w3", 1)}}); err != nil {
+		t.Fatalf("the writer's Append after read-only stores came and went: %v", err)
+	}
+}
+
+// A writer that dies between the parts of a multi-part write leaves parts that no reader
+// applies; the retry of the command is a new write, applied exactly once.
+func TestKafkaMultiPartBrokenWrite(t *testing.T) {
+	ctx, topic := context.Background(), newTopic(t)
+	cfg := testKafkaConfig(kafkaBrokers(t), topic)
+	cfg.MaxMessageBytes = 1 << 20 // several parts from a batch of a few MiB
+	w, err := OpenKafka(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = w.Close() }()
+	wctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := w.WaitWriter(wctx); err != nil {
+		t.Fatal(err)
+	}
+	r := openReadOnly(t, topic)
+	defer func() { _ = r.Close() }()
+	if _, err := w.Append(ctx, event.Batch{CommandID: "c0", Streams: []event.StreamAppend{testStream("a", "c0", 1)}}); err != nil {
+		t.Fatal(err)
+	}
+	const events = 6000
+	big := bigBatch("import", events/6, 6, 600)
+	end0, err := w.endOffset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	w.stopAfterParts = 2
+	if _, err := w.Append(ctx, big); err == nil {
+		t.Fatal("Append with the test hook set succeeded")
+	} else {
+		t.Logf("the broken write: %v", err)
+	}
+	w.stopAfterParts = 0
+	end1, err := w.endOffset(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if end1 != end0+2 {
+		t.Fatalf("the topic grew by %d records, want the 2 parts", end1-end0)
+	}
+	broken := openReadOnly(t, topic) // rebuilt with the broken write last in the topic
+	defer func() { _ = broken.Close() }()
+	for name, s := range map[string]*KafkaStore{"writer": w, "tailing reader": r, "rebuilt reader": broken} {
+		cctx, cancel := context.WithTimeout(ctx, time.Minute)
+		if err := s.catchUp(cctx); err != nil {
+			t.Fatal(err)
+		}
+		cancel()
+		if h, _ := s.Head(ctx); h != 1 {
+			t.Fatalf("%s: Head = %d after a broken write, want 1", name, h)
+		}
+		if v, _ := s.Version(ctx, big.Streams[0].Stream); v != 0 {
+			t.Fatalf("%s: a stream of the broken write is at %d", name, v)
+		}
+	}
+
+	start := time.Now()
+	res, err := w.Append(ctx, big) // the retry of the same command
+	if err != nil {
+		t.Fatal(err)
+	}
+	end2, _ := w.endOffset(ctx)
+	t.Logf("retried write: %d events in %d records, Append in %s", len(res.Events), end2-end1, time.Since(start).Round(time.Millisecond))
+	if res.Replayed || len(res.Events) != events || res.Events[0].Position != 2 {
+		t.Fatalf("retry: Replayed=%v, %d events from position %d; want a fresh append of %d at 2", res.Replayed, len(res.Events), res.Events[0].Position, events)
+	}
+	if end2-end1 < 3 {
+		t.Fatalf("the retried write took %d records; the test wants several parts", end2-end1)
+	}
+	fresh := openReadOnly(t, topic)
+	defer func() { _ = fresh.Close() }()
+	for name, s := range map[string]*KafkaStore{"tailing reader": r, "rebuilt reader": broken, "fresh reader": fresh} {
+		waitHead(t, s, events+1)
+		seen := map[string]bool{}
+		all := 0
+		_ = s.ReadFrom(ctx, 2, func(e event.Envelope) error {
+			want := res.Events[all]
+			if seen[e.ID] || e.ID != want.ID || e.Hash != want.Hash || e.Position != want.Position {
+				t.Fatalf("%s: event at %d is %s (%s), want %s once", name, e.Position, e.ID, e.Hash, want.ID)
+			}
+			seen[e.ID] = true
+			all++
+			return nil
+		})
+		if all != events {
+			t.Fatalf("%s: %d events after position 1, want %d", name, all, events)
+		}
+		if err := s.Verify(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if d := s.Dropped(); d != 2 {
+			t.Errorf("%s: Dropped = %d, want 2 (the broken write's parts)", name, d)
+		}
+	}
+	if again, err := w.Append(ctx, big); err != nil || !again.Replayed {
+		t.Fatalf("the command once more: Replayed=%v, %v", again.Replayed, err)
+	}
+}

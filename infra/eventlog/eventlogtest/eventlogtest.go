@@ -9,8 +9,10 @@ package eventlogtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +59,7 @@ func Run(t *testing.T, h Harness) {
 		{"ReadFromMiddle", testReadFromMiddle},
 		{"InvalidBatches", testInvalidBatches},
 		{"LargeBatch", testLargeBatch},
+		{"HugeBatch", testHugeBatch},
 		{"SurvivesReopen", testSurvivesReopen},
 		{"Closed", testClosed},
 		{"ContextCanceled", testContextCanceled},
@@ -482,6 +485,78 @@ func testLargeBatch(t *testing.T, h Harness) {
 	}
 	sameEvents(t, "Load of one stream of a large batch", evs, res.Events[17*per:18*per])
 	checkLog(t, s, h.Verify)
+}
+
+// testHugeBatch: one batch of more than 20 MiB (an import of tens of thousands of rows) is
+// appended whole and read back exactly, also after Reopen (a Kafka store writes it as
+// several records and rebuilds it from them).
+func testHugeBatch(t *testing.T, h Harness) {
+	ctx, s := context.Background(), open(t, h)
+	mustAppend(t, s, newBatch("before", stream("ent-00000", 0, 1)))
+	const streams, per = 8000, 5
+	pad := strings.Repeat("经营范围：食品销售；", 18) // 540 bytes of UTF-8
+	sas := make([]event.StreamAppend, streams)
+	payloadBytes := 0
+	for i := range sas {
+		sas[i] = stream(fmt.Sprintf("ent-%05d", (i*7919)%streams), 0, per) // not in name order
+		if i == 0 {
+			sas[i].ExpectedVersion = 1 // ent-00000 has the event appended above
+		}
+		for j := range sas[i].Events {
+			sas[i].Events[j].Payload = json.RawMessage(fmt.Sprintf(`{"row":%d,"scope":%q}`, i*per+j, pad))
+			payloadBytes += len(sas[i].Events[j].Payload)
+		}
+	}
+	if payloadBytes < 20<<20 {
+		t.Fatalf("the batch's payloads are %d bytes; the test wants more than 20 MiB", payloadBytes)
+	}
+	start := time.Now()
+	res := mustAppend(t, s, newBatch("huge-import", sas...))
+	t.Logf("Append of %d events (%d MiB of payloads) in %s", streams*per, payloadBytes>>20, time.Since(start).Round(time.Millisecond))
+	if res.Replayed || len(res.Events) != streams*per {
+		t.Fatalf("Append of %d events: Replayed=%v, %d events", streams*per, res.Replayed, len(res.Events))
+	}
+	for i, e := range res.Events {
+		if e.Position != uint64(i+2) {
+			t.Fatalf("result event %d has position %d, want %d", i, e.Position, i+2)
+		}
+	}
+	check := func(what string) {
+		t.Helper()
+		all := readAll(t, s, 2)
+		sameEvents(t, what+": ReadFrom(2)", all, res.Events)
+		for i, sa := range sas {
+			if i%997 != 0 {
+				continue
+			}
+			evs, err := s.Load(ctx, sa.Stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := res.Events[i*per : (i+1)*per]
+			if i == 0 {
+				want = append(readAll(t, s, 1)[:1], want...)
+			}
+			sameEvents(t, what+": Load("+sa.Stream+")", evs, want)
+		}
+		if head := mustHead(t, s); head != uint64(streams*per+1) {
+			t.Fatalf("%s: Head = %d, want %d", what, head, streams*per+1)
+		}
+	}
+	check("after Append")
+	again, err := s.Append(ctx, newBatch("huge-import", stream("other", 0, 1)))
+	if err != nil || !again.Replayed || len(again.Events) != len(res.Events) {
+		t.Fatalf("the huge batch's command id again: Replayed=%v, %d events, %v; want its first outcome", again.Replayed, len(again.Events), err)
+	}
+	start = time.Now()
+	s = reopen(t, h, s)
+	t.Logf("Reopen in %s", time.Since(start).Round(time.Millisecond))
+	check("after Reopen")
+	checkLog(t, s, h.Verify)
+	res2 := mustAppend(t, s, newBatch("after", stream("ent-00001", per, 1)))
+	if res2.Events[0].Position != uint64(streams*per+2) {
+		t.Errorf("append after the huge batch: position %d, want %d", res2.Events[0].Position, streams*per+2)
+	}
 }
 
 func testSurvivesReopen(t *testing.T, h Harness) {
