@@ -116,6 +116,29 @@ func offset(ctx context.Context, t *testing.T, conn driver.Conn) uint64 {
 	return pos
 }
 
+// migratedDatabase creates and migrates a database with `choucha migrate` and drops it when
+// the test ends.
+func migratedDatabase(ctx context.Context, t *testing.T, addr, db string) (string, driver.Conn) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if code := run([]string{"migrate", "--clickhouse", addr, "--clickhouse-db", db}, &out, &errb); code != 0 {
+		t.Fatalf("migrate: exit %d: %s", code, errb.String())
+	}
+	conn, err := clickhouse.Open(ctx, clickhouse.Config{Addr: addr, Database: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := conn.Exec(c, "DROP DATABASE IF EXISTS `"+db+"`"); err != nil {
+			t.Errorf("drop %s: %v", db, err)
+		}
+		conn.Close()
+	})
+	return db, conn
+}
+
 // minOffset is the lowest offset of the projectors `project` runs.
 func minOffset(ctx context.Context, t *testing.T, conn driver.Conn) uint64 {
 	t.Helper()
@@ -393,21 +416,8 @@ func TestDistributedServe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
-	topic, db := "choucha.test.serve."+suffix, "choucha_serve_"+suffix
-	var out, errb bytes.Buffer
-	if code := run([]string{"migrate", "--clickhouse", addr, "--clickhouse-db", db}, &out, &errb); code != 0 {
-		t.Fatalf("migrate: exit %d: %s", code, errb.String())
-	}
-	conn, err := clickhouse.Open(ctx, clickhouse.Config{Addr: addr, Database: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = conn.Exec(c, "DROP DATABASE IF EXISTS `"+db+"`")
-		conn.Close()
-	})
+	topic := "choucha.test.serve." + suffix
+	db, conn := migratedDatabase(ctx, t, addr, "choucha_serve_"+suffix)
 
 	sctx, stop := context.WithCancel(ctx)
 	t0 := time.Now()
@@ -483,22 +493,10 @@ func TestDistributedSameAsEmbedded(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	suffix := fmt.Sprintf("%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
-	topic, db := "choucha.test.same."+suffix, "choucha_same_"+suffix
-	var out, errb bytes.Buffer
-	if code := run([]string{"migrate", "--clickhouse", addr, "--clickhouse-db", db}, &out, &errb); code != 0 {
-		t.Fatalf("migrate: exit %d: %s", code, errb.String())
-	}
-	conn, err := clickhouse.Open(ctx, clickhouse.Config{Addr: addr, Database: db})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = conn.Exec(c, "DROP DATABASE IF EXISTS `"+db+"`")
-		conn.Close()
-	})
+	topic := "choucha.test.same." + suffix
+	db, conn := migratedDatabase(ctx, t, addr, "choucha_same_"+suffix)
 	src := t.TempDir()
+	var out, errb bytes.Buffer
 	if code := run([]string{"gen", "--enterprises", "3000", "--inspectors", "120", "--items", "12", "--out", src}, &out, &errb); code != 0 {
 		t.Fatal(errb.String())
 	}

@@ -136,38 +136,9 @@ func checkDisclosureAnswers(ctx context.Context, t *testing.T, d *disclosureData
 	}
 
 	t.Run("paging covers every row once, in task order", func(t *testing.T) {
-		for _, limit := range []int{1, 2, 3, len(all), len(all) + 1} {
-			var got []string
-			pages := 0
-			f := projections.DisclosureFilter{Limit: limit}
-			for {
-				p := mustPage(ctx, t, q, f)
-				pages++
-				if p.Total != len(all) {
-					t.Fatalf("limit %d page %d: total %d, want %d", limit, pages, p.Total, len(all))
-				}
-				if len(p.Items) > limit {
-					t.Fatalf("limit %d page %d: %d items", limit, pages, len(p.Items))
-				}
-				got = append(got, tasksOf(p.Items)...)
-				if p.Next == "" {
-					break
-				}
-				if len(p.Items) == 0 || p.Next != p.Items[len(p.Items)-1].Task {
-					t.Fatalf("limit %d page %d: next %q is not the last task of the page", limit, pages, p.Next)
-				}
-				if pages > len(all)+1 {
-					t.Fatalf("limit %d: paging does not end", limit)
-				}
-				f.After = p.Next
-			}
-			if !slices.Equal(got, all) {
-				t.Errorf("limit %d: pages gave %v, want %v", limit, got, all)
-			}
-			if want := (len(all) + limit - 1) / limit; pages != want {
-				t.Errorf("limit %d: %d pages, want %d", limit, pages, want)
-			}
-		}
+		checkPaging(t, all, func(r projections.DisclosureRecord) string { return r.Task }, func(after string, limit int) projections.Page[projections.DisclosureRecord] {
+			return mustPage(ctx, t, q, projections.DisclosureFilter{After: after, Limit: limit})
+		})
 	})
 
 	t.Run("paging with a filter", func(t *testing.T) {
