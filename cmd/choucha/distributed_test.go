@@ -348,28 +348,10 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// distBuffer is a bytes.Buffer safe for a serve goroutine writing and the test reading.
-type distBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *distBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *distBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // startServe runs serve in process and returns its base URL.
 func startDistServe(ctx context.Context, t *testing.T, dist serveDist) (string, string, <-chan error) {
 	t.Helper()
-	var out distBuffer
+	var out syncBuffer
 	dir := t.TempDir()
 	done := make(chan error, 1)
 	go func() {
@@ -507,7 +489,7 @@ func TestDistributedSameAsEmbedded(t *testing.T) {
 		}
 	}
 
-	var logBuf distBuffer
+	var logBuf syncBuffer
 	plog := slog.New(slog.NewJSONHandler(&logBuf, nil))
 	pctx, stopProject := context.WithCancel(ctx)
 	projected := make(chan error, 1)

@@ -90,7 +90,7 @@ func TestFaultClickHouseRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var logBuf distBuffer
+	var logBuf syncBuffer
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(&logBuf, testWriter{t}), nil))
 	cfg := projectConfig{Brokers: brokers, Topic: topic, ClickHouse: addr, Database: clickhouse.DefaultDatabase,
 		Batch: 200, Poll: 50 * time.Millisecond}
