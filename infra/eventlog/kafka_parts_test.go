@@ -230,3 +230,40 @@ func TestKafkaEncodeMaxWriteBytes(t *testing.T) {
 		t.Fatalf("encode of a batch over MaxWriteBytes = %v, want ErrInvalid", err)
 	}
 }
+
+// FuzzKafkaRecord feeds the apply rules a record with any value and headers, then a valid
+// batch: nothing panics, the store only stops (an error) for a write over MaxWriteBytes, the
+// fuzzed record adds whole events or none, and the valid batch after it is always applied.
+func FuzzKafkaRecord(f *testing.F) {
+	seed := newPartsLog(&testing.T{})
+	whole := seed.write(bigBatch("seed-whole", 2, 2, 10), "w-whole")[0]
+	parts := seed.write(bigBatch("seed-parts", 40, 2, 300), "w-parts")
+	f.Add(whole.Value, kafkaFormat, "", "", "")
+	f.Add(parts[0].Value, kafkaPartFormat, "0", fmt.Sprint(len(parts)), "99999")
+	f.Add(parts[1].Value, kafkaPartFormat, "1", "2", "3")
+	f.Add([]byte(`{"format":"choucha-batch/1","command_id":"x","events":[{}]}`), kafkaFormat, "", "", "")
+	f.Add([]byte("not json"), kafkaPartFormat, "0", "1", "-5")
+	f.Add([]byte("x"), kafkaPartFormat, "0", "2", "99999999999") // over MaxWriteBytes: the store stops
+	f.Fuzz(func(t *testing.T, value []byte, format, part, partsN, size string) {
+		l := newPartsLog(t)
+		m := kafkago.Message{Value: value, Headers: []kafkago.Header{
+			{Key: kafkaHeaderFormat, Value: []byte(format)}, {Key: kafkaHeaderWrite, Value: []byte("w-fuzz")},
+			{Key: kafkaHeaderPart, Value: []byte(part)}, {Key: kafkaHeaderParts, Value: []byte(partsN)},
+			{Key: kafkaHeaderBytes, Value: []byte(size)},
+		}}
+		m.Offset = l.offset
+		l.offset++
+		if err := l.s.apply(m); err != nil {
+			if !strings.Contains(err.Error(), "MaxWriteBytes") {
+				t.Fatalf("the store stopped on a record: %v", err)
+			}
+			return
+		}
+		before := l.head()
+		valid := l.write(bigBatch("after", 2, 3, 10), "w-after")
+		l.feed(valid...)
+		if got := l.head() - before; got != 6 {
+			t.Fatalf("the valid batch after the fuzzed record added %d events, want 6", got)
+		}
+	})
+}
