@@ -53,6 +53,7 @@ FUZZ_TARGETS := \
 	./infra/csvin:FuzzDecode:100000x \
 	./infra/http:FuzzDecodeJSON:30000x \
 	./infra/eventlog:FuzzDecodeRecord:500000x \
+	./infra/eventlog:FuzzKafkaRecord:50000x \
 	./domain/draw:FuzzParseSeeds:100000x \
 	./domain/draw:FuzzParsePool:100000x \
 	./domain/draw:FuzzSelect:100000x
@@ -87,8 +88,13 @@ test-integration:
 	  $(GO) test -tags integration -count=1 -timeout 15m -p 1 -run 'Fault' $(INTEGRATION_PKGS) ./cmd/choucha/; rc=$$?; \
 	  deployments/local/down.sh all; exit $$rc
 
+# The benchmarks, with the distributed-mode ones (-tags integration: Kafka and ClickHouse from
+# deployments/local, started here and stopped afterwards, also when a benchmark fails).
 bench: build
-	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout 60m ./cmd/choucha/ | tee bench.out | grep '^bench:' || true
+	@trap 'deployments/local/down.sh all' EXIT; set -eo pipefail; \
+	  deployments/local/up.sh all; \
+	  set -a; . "$${CHOUCHA_LOCAL_STATE:-./.local}/env"; set +a; \
+	  $(GO) test -tags integration -run='^$$' -bench=. -benchtime=1x -timeout 60m ./cmd/choucha/ | tee bench.out | { grep '^bench:' || true; }
 
 clean:
 	rm -rf bin $(DATA) $(DIST_DATA)
