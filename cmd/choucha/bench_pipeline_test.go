@@ -290,16 +290,46 @@ func benchPublishedEvent(i int, planID, cmd string) (event.Envelope, benchRow) {
 		publishedOn: benchPublished, version: 1}
 }
 
-// benchBatch is the Append of the published results of enterprises [lo, hi): one command,
-// one new stream per task (as `publish` in distributed_test.go). rows gets their rows if not nil.
+// benchTaskEvents is a task's life as the commands write it: its result recorded, approved
+// and published (versions 1–3 of the task's stream), so every projector folds real work.
+func benchTaskEvents(i int, planID, cmd string) ([]event.Envelope, benchRow) {
+	pub, row := benchPublishedEvent(i, planID, cmd)
+	rec, err := json.Marshal(inspection.ResultRecordedV1{Result: inspection.Result{CheckMethods: []string{"实地检查"},
+		Results: []string{inspection.NoProblem}, FollowUp: "无需后续处置", InspectedOn: "2026-11-05"}, RecordedBy: "INS000001"})
+	if err != nil {
+		panic(err)
+	}
+	appr, err := json.Marshal(inspection.ResultApprovedV1{By: "reviewer-wang", Department: "市场监督管理局"})
+	if err != nil {
+		panic(err)
+	}
+	mk := func(typ string, v uint64, payload []byte, actor string) event.Envelope {
+		return event.Envelope{ID: uuid.Must(uuid.NewV7()).String(), Stream: pub.Stream, Version: v, Type: typ,
+			OccurredAt: pub.OccurredAt, Actor: event.Actor{ID: actor, Role: "inspector"}, CommandID: cmd, Payload: payload}
+	}
+	pub.Version = 3
+	row.version = 3
+	return []event.Envelope{mk(inspection.ResultRecorded, 1, rec, "INS000001"), mk(inspection.ResultApproved, 2, appr, "reviewer-wang"), pub}, row
+}
+
+// benchEventsPerTask: every task is three events (benchTaskEvents).
+const benchEventsPerTask = 3
+
+// benchBatch is the Append of tasks [lo, hi): one command, one new stream per task with its
+// three events. rows gets one row per event (the raw insert moves as many rows as the
+// pipeline moves events) if not nil.
 func benchBatch(lo, hi int, planID string, rows *[]benchRow) event.Batch {
 	cmd := uuid.Must(uuid.NewV7()).String()
 	b := event.Batch{CommandID: cmd, Streams: make([]event.StreamAppend, 0, hi-lo)}
 	for i := lo; i < hi; i++ {
-		e, row := benchPublishedEvent(i, planID, cmd)
-		b.Streams = append(b.Streams, event.StreamAppend{Stream: e.Stream, Events: []event.Envelope{e}})
+		es, row := benchTaskEvents(i, planID, cmd)
+		b.Streams = append(b.Streams, event.StreamAppend{Stream: es[0].Stream, Events: es})
 		if rows != nil {
-			*rows = append(*rows, row)
+			for v := range uint64(benchEventsPerTask) {
+				r := row // one row per event: a key of its own, so the raw table keeps them all
+				r.task, r.version = fmt.Sprintf("%s/%d", row.task, v+1), v+1
+				*rows = append(*rows, r)
+			}
 		}
 	}
 	return b
@@ -529,7 +559,7 @@ func startProject(ctx context.Context, b *testing.B, cfg projectConfig) (stop fu
 func BenchmarkPipelineE2E(b *testing.B) {
 	n := envSize(b, "CHOUCHA_BENCH_PIPELINE_EVENTS", 200_000)
 	per := envSize(b, "CHOUCHA_BENCH_PIPELINE_BATCH", 500)
-	chBatch := clickhouse.DefaultBatchSize
+	chBatch := defaultProjectBatch // the projector's batch: the same inserts
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	for range b.N {
@@ -540,8 +570,10 @@ func BenchmarkPipelineE2E(b *testing.B) {
 		// The batches and their rows, built before any timing.
 		var batches []event.Batch
 		rows := make([]benchRow, 0, n)
-		for lo := 0; lo < n; lo += per {
-			batches = append(batches, benchBatch(lo, min(lo+per, n), "2026-bench-01", &rows))
+		tasks, perTasks := n/benchEventsPerTask, max(1, per/benchEventsPerTask)
+		n = tasks * benchEventsPerTask
+		for lo := 0; lo < tasks; lo += perTasks {
+			batches = append(batches, benchBatch(lo, min(lo+perTasks, tasks), "2026-bench-01", &rows))
 		}
 
 		// Baseline 1: raw ClickHouse batch insert of the same rows.
@@ -570,7 +602,7 @@ func BenchmarkPipelineE2E(b *testing.B) {
 		writer := d.openWriter(ctx, b, topic)
 		logged := captureSlog()
 		stop, plog := startProject(ctx, b, projectConfig{Brokers: d.brokers, Topic: topic, ClickHouse: d.addr, Database: d.db,
-			Batch: chBatch, Poll: 50 * time.Millisecond})
+			Batch: defaultProjectBatch, Linger: defaultLinger, Poll: defaultPoll})
 		runtime.GC()
 		before := cpuSnapshot()
 		endProfile := cpuProfile(b, "pipeline_e2e")
@@ -592,8 +624,8 @@ func BenchmarkPipelineE2E(b *testing.B) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		projected := time.Since(start)
-		if got := d.count(ctx, b, "SELECT count() FROM disclosures FINAL"); got != uint64(n) {
-			b.Fatalf("disclosures FINAL has %d rows, want %d", got, n)
+		if got := d.count(ctx, b, "SELECT count() FROM disclosures FINAL"); got != uint64(tasks) {
+			b.Fatalf("disclosures FINAL has %d rows, want %d", got, tasks)
 		}
 		took := time.Since(start)
 		endProfile()
@@ -617,8 +649,8 @@ func BenchmarkPipelineE2E(b *testing.B) {
 
 		// Baseline 2: raw produce of the same records.
 		recs, nrec, recBytes := readRecords(ctx, b, d.brokers, topic, true)
-		if nrec != (n+per-1)/per {
-			b.Fatalf("the topic has %d records, want %d", nrec, (n+per-1)/per)
+		if nrec != len(recs) || nrec != (tasks+perTasks-1)/perTasks {
+			b.Fatalf("the topic has %d records, want one per Append (%d)", nrec, (tasks+perTasks-1)/perTasks)
 		}
 		kTook := produceRecords(ctx, b, d.brokers, d.topic("pipe-raw"), recs)
 
@@ -656,7 +688,7 @@ func BenchmarkPipelineE2E(b *testing.B) {
 func BenchmarkReplay(b *testing.B) {
 	n := envSize(b, "CHOUCHA_BENCH_REPLAY_EVENTS", benchReplayDefault)
 	const gen = 5000
-	chBatch := clickhouse.DefaultBatchSize
+	chBatch := defaultProjectBatch // the projector's batch: the same inserts
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Minute)
 	defer cancel()
 	for range b.N {
@@ -665,8 +697,10 @@ func BenchmarkReplay(b *testing.B) {
 
 		writer := d.openWriter(ctx, b, topic)
 		start := time.Now()
-		for lo := 0; lo < n; lo += gen {
-			if _, err := writer.Append(ctx, benchBatch(lo, min(lo+gen, n), "2026-bench-02", nil)); err != nil {
+		tasks := n / benchEventsPerTask
+		n = tasks * benchEventsPerTask
+		for lo := 0; lo < tasks; lo += gen / benchEventsPerTask {
+			if _, err := writer.Append(ctx, benchBatch(lo, min(lo+gen/benchEventsPerTask, tasks), "2026-bench-02", nil)); err != nil {
 				b.Fatalf("append %d..: %v", lo, err)
 			}
 		}
@@ -693,7 +727,7 @@ func BenchmarkReplay(b *testing.B) {
 		logged := captureSlog()
 		start = time.Now()
 		st, err := project(ctx, projectConfig{Brokers: d.brokers, Topic: topic, ClickHouse: d.addr, Database: d.db,
-			Batch: chBatch, Once: true, Rebuild: true, Poll: time.Second}, slog.New(slog.NewJSONHandler(plog, nil)))
+			Batch: defaultProjectBatch, Once: true, Rebuild: true, Poll: defaultPoll}, slog.New(slog.NewJSONHandler(plog, nil)))
 		took := time.Since(start)
 		endProfile()
 		cpu := cpuSnapshot().since(before)
@@ -708,8 +742,8 @@ func BenchmarkReplay(b *testing.B) {
 			b.Fatalf("replay: %+v, want %d events from position 1", st, n)
 		}
 		open := logSeconds(plog.String(), `"project: started"`, "open_seconds")
-		if got := d.count(ctx, b, "SELECT count() FROM disclosures FINAL"); got != uint64(n) {
-			b.Fatalf("disclosures FINAL has %d rows, want %d", got, n)
+		if got := d.count(ctx, b, "SELECT count() FROM disclosures FINAL"); got != uint64(tasks) {
+			b.Fatalf("disclosures FINAL has %d rows, want %d", got, tasks)
 		}
 		if err := d.conn.Exec(ctx, "TRUNCATE TABLE disclosures"); err != nil {
 			b.Fatal(err)

@@ -30,8 +30,16 @@ type projectConfig struct {
 	Once       bool          // exit after catching up
 	Rebuild    bool          // drop the stored offset and the table contents, replay from 1
 	Poll       time.Duration // how often to look for new events when not Once
+	Linger     time.Duration // the longest an event waits for its batch to fill before it is sent
 	RetryFor   time.Duration // with Once: how long to retry a batch ClickHouse does not take
 }
+
+// The defaults of `choucha project` (the benchmarks use them too).
+const (
+	defaultProjectBatch = 20000
+	defaultLinger       = time.Second
+	defaultPoll         = 500 * time.Millisecond
+)
 
 // projectStats is what one run did (for logs and tests).
 type projectStats struct {
@@ -59,18 +67,19 @@ func runProject(args []string, _, stderr io.Writer) int {
 	topic := fs.String("topic", "", "event topic (default choucha.events)")
 	addr := fs.String("clickhouse", os.Getenv("CHOUCHA_CLICKHOUSE_ADDR"), "ClickHouse native address host:port (default $CHOUCHA_CLICKHOUSE_ADDR)")
 	db := fs.String("clickhouse-db", clickhouse.DefaultDatabase, "database")
-	batch := fs.Int("batch", clickhouse.DefaultBatchSize, "events per batch (a Flush, then the offset is recorded)")
+	batch := fs.Int("batch", defaultProjectBatch, "events per batch at most (a Flush, then the offsets are recorded)")
+	linger := fs.Duration("linger", defaultLinger, "the longest an event waits for its batch to fill (without --once)")
 	once := fs.Bool("once", false, "exit after catching up with the log")
 	rebuild := fs.Bool("rebuild", false, "drop the projector's offset and the disclosures rows, then replay the log from position 1")
-	poll := fs.Duration("poll", 500*time.Millisecond, "how often to look for new events (without --once)")
+	poll := fs.Duration("poll", defaultPoll, "how often to look for new events (without --once)")
 	retry := fs.Duration("retry", time.Minute, "with --once: how long to retry a batch ClickHouse does not take (without --once: for ever)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	cfg := projectConfig{Brokers: splitList(*brokers), Topic: *topic, ClickHouse: *addr, Database: *db,
-		Batch: *batch, Once: *once, Rebuild: *rebuild, Poll: *poll, RetryFor: *retry}
-	if len(cfg.Brokers) == 0 || cfg.ClickHouse == "" || cfg.Batch <= 0 || cfg.Poll <= 0 {
-		fmt.Fprintln(stderr, "project: --kafka and --clickhouse are required (or CHOUCHA_KAFKA_BROKERS and CHOUCHA_CLICKHOUSE_ADDR); --batch and --poll must be > 0")
+		Batch: *batch, Once: *once, Rebuild: *rebuild, Poll: *poll, Linger: *linger, RetryFor: *retry}
+	if len(cfg.Brokers) == 0 || cfg.ClickHouse == "" || cfg.Batch <= 0 || cfg.Poll <= 0 || cfg.Linger < 0 {
+		fmt.Fprintln(stderr, "project: --kafka and --clickhouse are required (or CHOUCHA_KAFKA_BROKERS and CHOUCHA_CLICKHOUSE_ADDR); --batch and --poll must be > 0, --linger ≥ 0")
 		return 2
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
@@ -156,14 +165,19 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	log.Info("project: started", "projectors", len(ps), "resume_after", st.Resumed, "head", head,
 		"lag", head-min(head, st.Resumed), "open_seconds", time.Since(start).Seconds())
 
-	flush := func() error {
+	// A batch is sent when it holds cfg.Batch events or its first event waited cfg.Linger:
+	// few, large inserts under load (what ClickHouse wants), and at most about Linger+Poll of
+	// delay for the public pages when the log is quiet.
+	unflushed, since := 0, time.Time{}
+	flush := func(ctx context.Context) error {
 		st.Batches++
+		unflushed, since = 0, time.Time{}
 		return flushAll(ctx, ps, cfg, log)
 	}
 	read := uint64(0) // last position read in this process
 	for {
 		t0 := time.Now()
-		n, sinceFlush := 0, 0
+		n := 0
 		err := store.ReadFrom(ctx, read+1, func(e event.Envelope) error {
 			for _, p := range ps {
 				if err := p.Apply(e); err != nil {
@@ -182,14 +196,16 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 			}
 			st.Position = e.Position
 			n++
-			if sinceFlush++; sinceFlush >= cfg.Batch {
-				sinceFlush = 0
-				return flush()
+			if unflushed++; unflushed == 1 {
+				since = time.Now()
+			}
+			if unflushed >= cfg.Batch {
+				return flush(ctx)
 			}
 			return nil
 		})
-		if err == nil && n > 0 {
-			err = flush()
+		if err == nil && unflushed > 0 && (cfg.Once || time.Since(since) >= cfg.Linger) {
+			err = flush(ctx)
 		}
 		st.Applied += n
 		if err != nil {
@@ -207,11 +223,22 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 				"seconds", time.Since(start).Seconds())
 			return st, nil
 		}
+		wait := cfg.Poll
+		if unflushed > 0 {
+			wait = max(0, min(wait, cfg.Linger-time.Since(since)))
+		}
 		select {
 		case <-ctx.Done():
+			if unflushed > 0 { // send what was read; a short grace, ctx is over
+				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+				defer cancel()
+				if err := flush(sctx); err != nil {
+					log.Warn("project: last batch not sent; the next run sends it", "err", err)
+				}
+			}
 			log.Info("project: stopping", "position", st.Position)
 			return st, nil
-		case <-time.After(cfg.Poll):
+		case <-time.After(wait):
 		}
 	}
 }

@@ -57,7 +57,7 @@ type Config struct {
 	Compression  bool
 	DialTimeout  time.Duration // default 5s
 	ReadTimeout  time.Duration // per read on the connection; default 30s
-	MaxOpenConns int           // default 4
+	MaxOpenConns int           // default 16 (a serve answers many public readers at once)
 }
 
 // DefaultDatabase is Config.Database when none is given.
@@ -80,7 +80,7 @@ func (c *Config) setDefaults() {
 		c.ReadTimeout = 30 * time.Second
 	}
 	if c.MaxOpenConns == 0 {
-		c.MaxOpenConns = 4
+		c.MaxOpenConns = 16
 	}
 }
 

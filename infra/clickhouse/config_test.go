@@ -13,7 +13,7 @@ func TestConfigDefaults(t *testing.T) {
 	c := Config{Addr: " 127.0.0.1:9000 "}
 	c.setDefaults()
 	if c.Addr != "127.0.0.1:9000" || c.Database != DefaultDatabase || c.Username != "default" ||
-		c.DialTimeout != 5*time.Second || c.ReadTimeout != 30*time.Second || c.MaxOpenConns != 4 {
+		c.DialTimeout != 5*time.Second || c.ReadTimeout != 30*time.Second || c.MaxOpenConns != 16 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if err := c.Validate(); err != nil {

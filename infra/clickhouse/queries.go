@@ -101,7 +101,7 @@ func (d *Disclosures) Disclosures(ctx context.Context, f projections.DisclosureF
 
 // EnterpriseHistory is every disclosure of one enterprise, by inspection date then task.
 func (d *Disclosures) EnterpriseHistory(ctx context.Context, uscc string) ([]projections.DisclosureRecord, error) {
-	return d.query(ctx, "SELECT "+disclosureColumns+" FROM disclosures FINAL WHERE uscc = ? ORDER BY inspected_on, task", uscc)
+	return d.query(ctx, "SELECT "+disclosureColumns+" FROM disclosures_by_uscc FINAL WHERE uscc = ? ORDER BY inspected_on, task", uscc)
 }
 
 func (d *Disclosures) query(ctx context.Context, q string, args ...any) ([]projections.DisclosureRecord, error) {
