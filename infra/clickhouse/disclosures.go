@@ -67,7 +67,9 @@ func NewDisclosureProjector(conn driver.Conn, batchSize int) *DisclosureProjecto
 func (p *DisclosureProjector) Name() string { return DisclosureProjectorName }
 
 // Tables are the tables the projector fills (emptied by a rebuild).
-func (p *DisclosureProjector) Tables() []string { return []string{"disclosures", "disclosures_by_uscc"} }
+func (p *DisclosureProjector) Tables() []string {
+	return []string{"disclosures", "disclosures_by_uscc"}
+}
 
 // Start reads the stored offset; events up to it are skipped (they were sent before).
 func (p *DisclosureProjector) Start(ctx context.Context) (uint64, error) {
