@@ -875,7 +875,7 @@ func (c cpuTimes) since(before cpuTimes) string {
 //   - http: GET /public/v1/enterprises/{uscc}/disclosures of a running `serve --kafka
 //     --clickhouse` (no public rate limit), which calls the adapter below: the bench line;
 //   - adapter: clickhouse.NewDisclosures(...).EnterpriseHistory on a connection from
-//     clickhouse.Open (its default pool of 4 connections);
+//     clickhouse.Open (its default pool of 16 connections);
 //   - baseline: the same rows read from the same table with a raw clickhouse-go query (a pool
 //     of one connection per client), `SELECT <columns> FROM disclosures WHERE uscc = ?`: a
 //     scan, as the table's primary key is the task id, without FINAL and ORDER BY;
@@ -1040,7 +1040,7 @@ func BenchmarkPublicLookup(b *testing.B) {
 		for _, s := range []struct {
 			name string
 			l    lookupRun
-		}{{"http (serve --kafka --clickhouse, the bench lines)", web}, {"adapter (EnterpriseHistory, pool of 4)", adapter},
+		}{{"http (serve --kafka --clickhouse, the bench lines)", web}, {"adapter (EnterpriseHistory, default pool)", adapter},
 			{"baseline: raw scan without FINAL (pool of " + strconv.Itoa(clients) + ")", base}, {"SELECT 1 round trip", sel1},
 			{"proposal: FINAL … WHERE uscc = ? on a copy ORDER BY (uscc, task)", byUSCC}} {
 			fmt.Printf("bench-note: public_lookup %s: %s\n", s.name, s.l)
