@@ -714,8 +714,8 @@ func BenchmarkReplay(b *testing.B) {
 		start = time.Now()
 		_, nrec, recBytes := readRecords(ctx, b, d.brokers, topic, false)
 		kTook := time.Since(start)
-		if nrec != (n+gen-1)/gen {
-			b.Fatalf("the topic has %d records, want %d", nrec, (n+gen-1)/gen)
+		if per := gen / benchEventsPerTask; nrec != (tasks+per-1)/per {
+			b.Fatalf("the topic has %d records, want one per Append (%d)", nrec, (tasks+per-1)/per)
 		}
 
 		// The replay.
