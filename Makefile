@@ -30,13 +30,14 @@ run: demo
 # make no events), `choucha project` in the background and `serve` on Kafka and ClickHouse.
 # Ctrl-C stops choucha; `deployments/local/down.sh` stops the servers.
 DIST_DATA ?= data-distributed
+PROJECT_METRICS ?= 127.0.0.1:9464
 run-distributed: demo-files
 	deployments/local/up.sh all
 	set -a; . ./.local/env; set +a; set -e; \
 	  $(BIN) migrate; \
 	  for k in items inspectors enterprises; do \
 	    $(BIN) import $$k $(DATA)/demo/$$k.csv --kafka "$$CHOUCHA_KAFKA_BROKERS" --quiet; done; \
-	  $(BIN) project & proj=$$!; trap 'kill $$proj 2>/dev/null' EXIT; \
+	  $(BIN) project --metrics $(PROJECT_METRICS) & proj=$$!; trap 'kill $$proj 2>/dev/null' EXIT; \
 	  $(BIN) serve --data $(DIST_DATA) --addr $(ADDR) --kafka "$$CHOUCHA_KAFKA_BROKERS" --clickhouse "$$CHOUCHA_CLICKHOUSE_ADDR"
 
 vet:

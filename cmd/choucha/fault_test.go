@@ -19,8 +19,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/choucha/choucha/infra/clickhouse"
 	"github.com/choucha/choucha/infra/eventlog"
+	"github.com/choucha/choucha/infra/metrics"
 )
 
 // localServers runs deployments/local scripts against a private state directory.
@@ -93,7 +96,7 @@ func TestFaultClickHouseRestart(t *testing.T) {
 	var logBuf syncBuffer
 	log := slog.New(slog.NewJSONHandler(io.MultiWriter(&logBuf, testWriter{t}), nil))
 	cfg := projectConfig{Brokers: brokers, Topic: topic, ClickHouse: addr, Database: clickhouse.DefaultDatabase,
-		Batch: 200, Poll: 50 * time.Millisecond}
+		Batch: 200, Poll: 50 * time.Millisecond, Metrics: metrics.NewProject()}
 	pctx, stopProject := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { _, err := project(pctx, cfg, log); done <- err }()
@@ -163,8 +166,13 @@ func TestFaultClickHouseRestart(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("project: %v", err)
 	}
-	if !strings.Contains(logBuf.String(), "batch not sent; retrying") {
-		t.Errorf("no retry was logged: the outage did not meet a send; log:\n%s", logBuf.String())
+	if !strings.Contains(logBuf.String(), "batch not sent; retrying") || testutil.ToFloat64(cfg.Metrics.SendRetries) == 0 {
+		t.Errorf("no retry was logged or counted (%v): the outage did not meet a send; log:\n%s", testutil.ToFloat64(cfg.Metrics.SendRetries), logBuf.String())
+	}
+	for _, p := range projectors(conn, 1) {
+		if lag := testutil.ToFloat64(cfg.Metrics.Lag.WithLabelValues(p.Name())); lag != 0 {
+			t.Errorf("choucha_project_lag_events{projector=%q} = %v after catching up, want 0", p.Name(), lag)
+		}
 	}
 	final := count(ctx, t, conn, "SELECT count() FROM disclosures FINAL")
 	raw := count(ctx, t, conn, "SELECT count() FROM disclosures")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -14,10 +16,12 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/choucha/choucha/domain/event"
 	"github.com/choucha/choucha/infra/clickhouse"
 	"github.com/choucha/choucha/infra/eventlog"
+	"github.com/choucha/choucha/infra/metrics"
 )
 
 // projectConfig is what `choucha project` runs with.
@@ -26,12 +30,13 @@ type projectConfig struct {
 	Topic      string // event topic; "" = eventlog's default
 	ClickHouse string
 	Database   string
-	Batch      int           // events per Flush (and rows per ClickHouse batch)
-	Once       bool          // exit after catching up
-	Rebuild    bool          // drop the stored offset and the table contents, replay from 1
-	Poll       time.Duration // how often to look for new events when not Once
-	Linger     time.Duration // the longest an event waits for its batch to fill before it is sent
-	RetryFor   time.Duration // with Once: how long to retry a batch ClickHouse does not take
+	Batch      int              // events per Flush (and rows per ClickHouse batch)
+	Once       bool             // exit after catching up
+	Rebuild    bool             // drop the stored offset and the table contents, replay from 1
+	Poll       time.Duration    // how often to look for new events when not Once
+	Linger     time.Duration    // the longest an event waits for its batch to fill before it is sent
+	RetryFor   time.Duration    // with Once: how long to retry a batch ClickHouse does not take
+	Metrics    *metrics.Project // nil: not observed
 }
 
 // The defaults of `choucha project` (the benchmarks use them too).
@@ -73,6 +78,7 @@ func runProject(args []string, _, stderr io.Writer) int {
 	rebuild := fs.Bool("rebuild", false, "drop the projector's offset and the disclosures rows, then replay the log from position 1")
 	poll := fs.Duration("poll", defaultPoll, "how often to look for new events (without --once)")
 	retry := fs.Duration("retry", time.Minute, "with --once: how long to retry a batch ClickHouse does not take (without --once: for ever)")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics (lag per read model, retries) on http://ADDR/metrics, e.g. 127.0.0.1:9464")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -85,6 +91,20 @@ func runProject(args []string, _, stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	cfg.Metrics = metrics.NewProject()
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			log.Error("project: metrics listener", "err", err)
+			return 1
+		}
+		mux := http.NewServeMux()
+		mux.Handle("/metrics", promhttp.HandlerFor(cfg.Metrics.Registry, promhttp.HandlerOpts{}))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(ln) }()
+		defer srv.Close()
+		log.Info("project: metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	}
 	if _, err := project(ctx, cfg, log); err != nil && !(errors.Is(err, context.Canceled) && ctx.Err() != nil) {
 		log.Error("project failed", "err", err)
 		return 1
@@ -134,6 +154,10 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	if len(pending) > 0 {
 		return st, fmt.Errorf("%w (%d pending, first %d %s)", errPendingMigrations, len(pending), pending[0].Version, pending[0].Name)
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = metrics.NewProject() // observed by no one
+	}
+	m := cfg.Metrics
 	ps := projectors(conn, cfg.Batch)
 	if cfg.Rebuild {
 		for _, p := range ps {
@@ -162,6 +186,11 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	if err != nil {
 		return st, err
 	}
+	m.Head.Set(float64(head))
+	for _, p := range ps {
+		pos, _ := clickhouse.Offset(ctx, conn, p.Name())
+		m.Lag.WithLabelValues(p.Name()).Set(float64(head - min(head, pos)))
+	}
 	log.Info("project: started", "projectors", len(ps), "resume_after", st.Resumed, "head", head,
 		"lag", head-min(head, st.Resumed), "open_seconds", time.Since(start).Seconds())
 
@@ -172,7 +201,16 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	flush := func(ctx context.Context) error {
 		st.Batches++
 		unflushed, since = 0, time.Time{}
-		return flushAll(ctx, ps, cfg, log)
+		if err := flushAll(ctx, ps, cfg, log); err != nil {
+			return err
+		}
+		m.Batches.Inc()
+		head, _ := store.Head(ctx)
+		m.Head.Set(float64(head))
+		for _, p := range ps { // every projector has recorded st.Position now
+			m.Lag.WithLabelValues(p.Name()).Set(float64(head - min(head, st.Position)))
+		}
+		return nil
 	}
 	read := uint64(0) // last position read in this process
 	for {
@@ -196,6 +234,8 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 			}
 			st.Position = e.Position
 			n++
+			m.Applied.Inc()
+			m.Position.Set(float64(e.Position))
 			if unflushed++; unflushed == 1 {
 				since = time.Now()
 			}
@@ -264,6 +304,9 @@ func flushAll(ctx context.Context, ps []clickhouse.Projector, cfg projectConfig,
 			return err
 		}
 		wait := min(5*time.Second, 100*time.Millisecond<<min(attempt, 6))
+		if cfg.Metrics != nil {
+			cfg.Metrics.SendRetries.Inc()
+		}
 		log.Warn("project: batch not sent; retrying", "err", err, "attempt", attempt+1, "retry_in", wait.String())
 		select {
 		case <-ctx.Done():
