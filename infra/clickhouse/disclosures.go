@@ -16,7 +16,8 @@ import (
 )
 
 // DisclosureProjectorName is the projector's name: the key of its row in projection_offsets
-// and, in Kafka mode, its consumer group. Renaming it re-reads the whole log.
+// (no Kafka consumer group: the offset is a log position kept beside the rows). Renaming it
+// re-reads the whole log.
 const DisclosureProjectorName = "disclosures"
 
 // DefaultBatchSize is the batch size NewDisclosureProjector uses for a size ≤ 0.

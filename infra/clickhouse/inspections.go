@@ -10,8 +10,8 @@ import (
 	"github.com/choucha/choucha/infra/memory"
 )
 
-// InspectionsProjectorName is the inspections projector's name (its offset row; in Kafka mode
-// its consumer group). It is memory.Inspections' name.
+// InspectionsProjectorName is the inspections projector's name (its offset row). It is
+// memory.Inspections' name.
 const InspectionsProjectorName = "inspections"
 
 const (
