@@ -3,8 +3,6 @@
 package event
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -36,51 +34,39 @@ type Envelope struct {
 	Position uint64 `json:"position"`
 }
 
-// canonical is the hashed form: fixed field order, UTC times, compact payload.
-type canonical struct {
-	ID         string          `json:"id"`
-	Stream     string          `json:"stream"`
-	Version    uint64          `json:"version"`
-	Type       string          `json:"type"`
-	OccurredAt string          `json:"occurred_at"`
-	RecordedAt string          `json:"recorded_at"`
-	Actor      Actor           `json:"actor"`
-	CommandID  string          `json:"command_id"`
-	Payload    json.RawMessage `json:"payload"`
+// CanonicalBytes is the byte string the hash covers: the JSON object of the fields id,
+// stream, version, type, occurred_at, recorded_at (both UTC, RFC 3339 with nanoseconds),
+// actor, command_id and payload (compacted; null when empty), in that order, as
+// encoding/json's Marshal writes it (canonical.go).
+func (e Envelope) CanonicalBytes() ([]byte, error) {
+	return appendCanonical(nil, &e)
 }
 
-// CanonicalBytes is the byte string the hash covers.
-func (e Envelope) CanonicalBytes() ([]byte, error) {
-	var payload bytes.Buffer
-	if len(e.Payload) > 0 {
-		if err := json.Compact(&payload, e.Payload); err != nil {
-			return nil, fmt.Errorf("event %s: payload is not JSON: %w", e.ID, err)
-		}
-	} else {
-		payload.WriteString("null")
-	}
-	return json.Marshal(canonical{
-		ID: e.ID, Stream: e.Stream, Version: e.Version, Type: e.Type,
-		OccurredAt: e.OccurredAt.UTC().Format(time.RFC3339Nano),
-		RecordedAt: e.RecordedAt.UTC().Format(time.RFC3339Nano),
-		Actor:      e.Actor, CommandID: e.CommandID, Payload: payload.Bytes(),
-	})
+// AppendCanonical appends the canonical bytes to dst (CanonicalBytes without the
+// allocation); on error it returns dst unchanged.
+func (e Envelope) AppendCanonical(dst []byte) ([]byte, error) {
+	return appendCanonical(dst, &e)
 }
 
 // ComputeHash returns hex SHA-256(prevHash bytes ‖ canonical bytes).
 func (e Envelope) ComputeHash(prevHash string) (string, error) {
-	prev, err := hex.DecodeString(prevHash)
-	if err != nil {
-		return "", fmt.Errorf("event %s: prev hash is not hex: %w", e.ID, err)
-	}
-	body, err := e.CanonicalBytes()
+	h, err := sum(&e, prevHash)
 	if err != nil {
 		return "", err
 	}
-	h := sha256.New()
-	h.Write(prev)
-	h.Write(body)
-	return hex.EncodeToString(h.Sum(nil)), nil
+	var b [2 * len(h)]byte
+	hex.Encode(b[:], h[:])
+	return string(b[:]), nil
+}
+
+// CheckHash reports whether e.Hash is ComputeHash(prevHash), without allocating; the error
+// is ComputeHash's.
+func (e Envelope) CheckHash(prevHash string) (bool, error) {
+	h, err := sum(&e, prevHash)
+	if err != nil {
+		return false, err
+	}
+	return hashEqual(&h, e.Hash), nil
 }
 
 // Seal sets PrevHash and Hash; stores call it when they append.
@@ -107,11 +93,11 @@ func VerifyStream(events []Envelope) error {
 		if e.PrevHash != prev {
 			return fmt.Errorf("%w: stream %q version %d: prev hash does not match version %d", ErrTampered, e.Stream, e.Version, e.Version-1)
 		}
-		want, err := e.ComputeHash(prev)
+		ok, err := e.CheckHash(prev)
 		if err != nil {
 			return fmt.Errorf("%w: stream %q version %d: %v", ErrTampered, e.Stream, e.Version, err)
 		}
-		if want != e.Hash {
+		if !ok {
 			return fmt.Errorf("%w: stream %q version %d: hash mismatch", ErrTampered, e.Stream, e.Version)
 		}
 		prev = e.Hash

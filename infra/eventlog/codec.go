@@ -172,13 +172,13 @@ func decodeAll(op string, raws [][]byte, positions []uint64, out []event.Envelop
 	if len(raws) < 64 {
 		workers = 1
 	}
-	return parallel(len(raws), workers, func(_, lo, hi int) error {
+	dec := make([]recordDecoder, max(workers, 1))
+	return parallel(len(raws), workers, func(w, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			var r record
-			if err := decodeRecord(raws[i], &r); err != nil {
+			if err := dec[w].decodeEnvelope(raws[i], &out[i]); err != nil {
 				return &event.StoreError{Op: op, Err: fmt.Errorf("%w: position %d: record does not decode: %v", event.ErrTampered, positions[i], err)}
 			}
-			out[i] = r.envelope(positions[i])
+			out[i].Position = positions[i]
 		}
 		return nil
 	})
@@ -261,14 +261,14 @@ func appendString(dst []byte, s string) []byte {
 
 // isCompact reports whether p has no whitespace outside strings (it does not check p is JSON).
 func isCompact(p []byte) bool {
-	inString := false
 	for i := 0; i < len(p); i++ {
 		switch c := p[i]; {
-		case inString && c == '\\':
-			i++
 		case c == '"':
-			inString = !inString
-		case !inString && isSpace(c):
+			if i = skipString(p, i); i < 0 {
+				return true // an unterminated string runs to the end
+			}
+			i-- // the loop's i++
+		case isSpace(c):
 			return false
 		}
 	}
@@ -288,33 +288,76 @@ func decodeRecord(b []byte, r *record) error {
 }
 
 func fastDecode(b []byte, r *record) bool {
+	var e event.Envelope
+	var d recordDecoder
+	if !d.decode(b, &e) {
+		return false
+	}
+	*r = record{ID: e.ID, Stream: e.Stream, Version: e.Version, Type: e.Type, OccurredAt: e.OccurredAt,
+		RecordedAt: e.RecordedAt, Actor: e.Actor, CommandID: e.CommandID, Payload: e.Payload,
+		PrevHash: e.PrevHash, Hash: e.Hash}
+	return true
+}
+
+// recordDecoder decodes what appendRecord writes (fastDecode) straight into an envelope
+// (Position 0), sharing the strings that repeat from one record to the next (type, actor,
+// command id) instead of allocating them again. One per goroutine.
+type recordDecoder struct {
+	typ, actorID, actorRole, commandID string
+}
+
+// decode reports false for a record it does not take (then e is garbage).
+func (d *recordDecoder) decode(b []byte, e *event.Envelope) bool {
 	p := parser{b: b, ok: true}
 	p.lit(`{"id":`)
-	r.ID = p.str()
+	e.ID = string(p.rawStr())
 	p.lit(`,"stream":`)
-	r.Stream = p.str()
+	e.Stream = string(p.rawStr())
 	p.lit(`,"version":`)
-	r.Version = p.uint()
+	e.Version = p.uint()
 	p.lit(`,"type":`)
-	r.Type = p.str()
+	e.Type = intern(&d.typ, p.rawStr())
 	p.lit(`,"occurred_at":`)
-	r.OccurredAt = p.time()
+	e.OccurredAt = p.time()
 	p.lit(`,"recorded_at":`)
-	r.RecordedAt = p.time()
+	e.RecordedAt = p.time()
 	p.lit(`,"actor":{"id":`)
-	r.Actor.ID = p.str()
+	e.Actor.ID = intern(&d.actorID, p.rawStr())
 	p.lit(`,"role":`)
-	r.Actor.Role = p.str()
+	e.Actor.Role = intern(&d.actorRole, p.rawStr())
 	p.lit(`},"command_id":`)
-	r.CommandID = p.str()
+	e.CommandID = intern(&d.commandID, p.rawStr())
 	p.lit(`,"payload":`)
-	r.Payload = p.value()
+	e.Payload = p.value()
 	p.lit(`,"prev_hash":`)
-	r.PrevHash = p.str()
+	e.PrevHash = string(p.rawStr())
 	p.lit(`,"hash":`)
-	r.Hash = p.str()
+	e.Hash = string(p.rawStr())
 	p.lit(`}`)
+	e.Position = 0
 	return p.ok && p.i == len(b)
+}
+
+// decodeEnvelope is decodeRecord into an envelope (Position 0).
+func (d *recordDecoder) decodeEnvelope(b []byte, e *event.Envelope) error {
+	if d.decode(b, e) {
+		return nil
+	}
+	var r record
+	if err := json.Unmarshal(b, &r); err != nil {
+		*e = event.Envelope{}
+		return err
+	}
+	*e = r.envelope(0)
+	return nil
+}
+
+// intern returns *last when it holds b, else b as a new string, kept in *last.
+func intern(last *string, b []byte) string {
+	if string(b) != *last {
+		*last = string(b)
+	}
+	return *last
 }
 
 type parser struct {
@@ -332,24 +375,27 @@ func (p *parser) lit(s string) {
 }
 
 // str reads a string without escapes, of valid UTF-8.
-func (p *parser) str() string {
+func (p *parser) str() string { return string(p.rawStr()) }
+
+// rawStr is str without the copy: the string's bytes in p.b.
+func (p *parser) rawStr() []byte {
 	if !p.ok || p.i >= len(p.b) || p.b[p.i] != '"' {
 		p.ok = false
-		return ""
+		return nil
 	}
 	start := p.i + 1
 	end := bytes.IndexByte(p.b[start:], '"')
 	if end < 0 {
 		p.ok = false
-		return ""
+		return nil
 	}
 	raw := p.b[start : start+end]
 	if bytes.IndexByte(raw, '\\') >= 0 || !utf8.Valid(raw) || hasControl(raw) {
 		p.ok = false
-		return ""
+		return nil
 	}
 	p.i = start + end + 1
-	return string(raw)
+	return raw
 }
 
 func hasControl(b []byte) bool {
@@ -376,64 +422,111 @@ func (p *parser) uint() uint64 {
 }
 
 func (p *parser) time() time.Time {
-	s := p.str()
+	s := p.rawStr()
 	if !p.ok {
 		return time.Time{}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
+	if t, ok := parseUTC(s); ok {
+		return t
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(s))
 	if err != nil {
 		p.ok = false
 	}
 	return t
 }
 
-// value returns a copy of the JSON value at p.i: an object, an array, a string or a literal,
-// found by matching brackets outside strings.
-func (p *parser) value() json.RawMessage {
-	if !p.ok || p.i >= len(p.b) {
-		p.ok = false
-		return nil
+// parseUTC parses what time.RFC3339Nano writes for a UTC time, 2006-01-02T15:04:05Z with 0
+// to 9 digits of fraction, without allocating. For such a string time.Parse(RFC3339Nano)
+// checks the same ranges and returns the same time.Date; anything else reports false.
+func parseUTC(s []byte) (time.Time, bool) {
+	if len(s) < len("2006-01-02T15:04:05Z") || len(s) > len("2006-01-02T15:04:05.999999999Z") ||
+		s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[len(s)-1] != 'Z' {
+		return time.Time{}, false
 	}
-	start, depth := p.i, 0
-	if isSpace(p.b[start]) {
-		p.ok = false
-		return nil
+	ok := true
+	num := func(b []byte, lo, hi int) int {
+		x := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				ok = false
+			}
+			x = x*10 + int(c) - '0'
+		}
+		if x < lo || x > hi {
+			ok = false
+		}
+		return x
 	}
-	for ; p.i < len(p.b); p.i++ {
-		switch c := p.b[p.i]; c {
-		case '"':
-			for p.i++; p.i < len(p.b) && p.b[p.i] != '"'; p.i++ {
-				if p.b[p.i] == '\\' {
-					p.i++
-				}
-			}
-			if p.i >= len(p.b) {
-				p.ok = false
-				return nil
-			}
-			if depth == 0 {
-				p.i++
-				return bytes.Clone(p.b[start:p.i])
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth == 0 {
-				return p.scalar(start)
-			}
-			if depth--; depth == 0 {
-				p.i++
-				return bytes.Clone(p.b[start:p.i])
-			}
-		case ',':
-			if depth == 0 {
-				return p.scalar(start)
-			}
+	year := num(s[0:4], 0, 9999)
+	month := num(s[5:7], 1, 12)
+	day := num(s[8:10], 1, 31)
+	hour := num(s[11:13], 0, 23)
+	minute := num(s[14:16], 0, 59)
+	sec := num(s[17:19], 0, 59)
+	nsec := 0
+	if frac := s[19 : len(s)-1]; len(frac) > 0 {
+		if len(frac) < 2 || frac[0] != '.' {
+			return time.Time{}, false
+		}
+		nsec = num(frac[1:], 0, 999999999)
+		for range 10 - len(frac) {
+			nsec *= 10
 		}
 	}
-	p.ok = false
-	return nil
+	if !ok || day > daysIn(time.Month(month), year) {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
 }
+
+func daysIn(m time.Month, year int) int {
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31 - int(m-1)%7%2
+}
+
+// value returns a copy of the JSON value at p.i: an object, an array, a string or a literal,
+// found by matching brackets outside strings (the brackets' kinds are not checked: a payload
+// that is not JSON fails its hash). It ends at the first of these at depth 0: the closing
+// bracket of the first bracket, the closing quote of the first string, or a comma or
+// closing bracket, which ends a scalar (checked with json.Valid).
+func (p *parser) value() json.RawMessage {
+	if !p.ok || p.i >= len(p.b) || isSpace(p.b[p.i]) {
+		p.ok = false
+		return nil
+	}
+	b, start := p.b, p.i
+	i := start
+	for i < len(b) && !valueDelim[b[i]] {
+		i++
+	}
+	end := -1
+	if i < len(b) {
+		switch b[i] {
+		case '}', ']', ',':
+			p.i = i
+			return p.scalar(start)
+		case '"':
+			end = skipString(b, i)
+		default: // '{', '['
+			end = skipObject(b, i)
+		}
+	}
+	if end < 0 {
+		p.ok = false
+		return nil
+	}
+	p.i = end
+	return bytes.Clone(b[start:end])
+}
+
+// valueDelim: the bytes value stops at.
+var valueDelim = [256]bool{'"': true, '{': true, '[': true, '}': true, ']': true, ',': true}
 
 // scalar ends a number or literal at p.i.
 func (p *parser) scalar(start int) json.RawMessage {
@@ -446,3 +539,84 @@ func (p *parser) scalar(start int) json.RawMessage {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// batchPrefix opens a choucha-batch/1 value as encode writes it.
+const batchPrefix = `{"format":"` + kafkaFormat + `","command_id":`
+
+// splitBatch splits a choucha-batch/1 value written as encode writes it (no whitespace, the
+// fields in encode's order, a command id without escapes) into its command id and the bytes
+// of each event record, without copying. It reports false for anything else, which the
+// caller decodes with encoding/json. It does not check that the records are JSON: each is
+// decoded by fastDecode, and a payload that is not JSON fails its hash.
+func splitBatch(value []byte) (commandID string, recs [][]byte, ok bool) {
+	p := parser{b: value, ok: true}
+	p.lit(batchPrefix)
+	commandID = p.str()
+	p.lit(`,"events":[`)
+	if !p.ok {
+		return "", nil, false
+	}
+	for {
+		start := p.i
+		if p.i >= len(value) || value[p.i] != '{' {
+			return "", nil, false
+		}
+		end := skipObject(value, p.i)
+		if end < 0 {
+			return "", nil, false
+		}
+		recs = append(recs, value[start:end:end])
+		p.i = end
+		if p.i < len(value) && value[p.i] == ',' {
+			p.i++
+			continue
+		}
+		p.lit("]}")
+		if !p.ok || p.i != len(value) {
+			return "", nil, false
+		}
+		return commandID, recs, true
+	}
+}
+
+// skipObject returns the index after the object or array that opens at b[i], found by
+// matching brackets outside strings, or -1.
+func skipObject(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			if i = skipString(b, i); i < 0 {
+				return -1
+			}
+			i-- // the loop's i++
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
+}
+
+// skipString returns the index after the string that opens at b[i] (a quote), or -1: its
+// closing quote is the first quote not preceded by an odd number of backslashes (each
+// backslash in a string escapes the byte after it).
+func skipString(b []byte, i int) int {
+	for {
+		j := bytes.IndexByte(b[i+1:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j + 1
+		k := i
+		for b[k-1] == '\\' { // the opening quote is not a backslash
+			k--
+		}
+		if (i-k)%2 == 0 {
+			return i + 1
+		}
+	}
+}

@@ -151,3 +151,165 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+// oldIsCompact is isCompact as first written, byte by byte.
+func oldIsCompact(p []byte) bool {
+	inString := false
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && isSpace(c):
+			return false
+		}
+	}
+	return true
+}
+
+func TestIsCompactMatchesOld(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	const pieces = "\"\\ \t\n\ra{}[]:,"
+	for range 300_000 {
+		p := make([]byte, rng.IntN(16))
+		for i := range p {
+			p[i] = pieces[rng.IntN(len(pieces))]
+		}
+		if isCompact(p) != oldIsCompact(p) {
+			t.Fatalf("isCompact(%q) = %v, the old one %v", p, isCompact(p), oldIsCompact(p))
+		}
+	}
+}
+
+func FuzzIsCompact(f *testing.F) {
+	for _, p := range []string{`{"a": "\\\" "}`, `"\\\\" `, `"\"`, `x"\\`, "[1,\n2]"} {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, p []byte) {
+		if isCompact(p) != oldIsCompact(p) {
+			t.Fatalf("isCompact(%q) = %v, the old one %v", p, isCompact(p), oldIsCompact(p))
+		}
+	})
+}
+
+// parseUTC takes only what time.Parse(RFC3339Nano) takes, and gives the same time.
+func checkParseUTC(t *testing.T, s string) {
+	t.Helper()
+	got, ok := parseUTC([]byte(s))
+	if !ok {
+		return
+	}
+	want, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || got != want {
+		t.Fatalf("parseUTC(%q) = %v (%#v), time.Parse = %v (%#v), %v", s, got, got, want, want, err)
+	}
+}
+
+func TestParseUTC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	took := 0
+	for range 200_000 {
+		at := time.Unix(rng.Int64N(253402300800+62135596800)-62135596800, rng.Int64N(1e9)).UTC()
+		switch rng.IntN(4) {
+		case 0:
+			at = at.Truncate(time.Second)
+		case 1:
+			at = at.Truncate(time.Microsecond)
+		}
+		s := at.Format(time.RFC3339Nano)
+		if got, ok := parseUTC([]byte(s)); !ok || got != at {
+			t.Fatalf("parseUTC(%q) = %v, %v; want %v", s, got, ok, at)
+		}
+		took++
+		b := []byte(s)
+		b[rng.IntN(len(b))] = "0123456789-:.TZz+ "[rng.IntN(18)]
+		checkParseUTC(t, string(b))
+	}
+	for _, s := range []string{"2024-02-29T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "2000-02-29T00:00:00Z",
+		"2025-04-31T00:00:00Z", "2025-12-31T23:59:60Z", "2025-01-01T24:00:00Z", "2025-01-01T00:00:00.Z", "2025-01-01T00:00:00.1234567890Z",
+		"2025-01-01T00:00:00.000Z", "0000-01-01T00:00:00Z", "+025-01-01T00:00:00Z", "2025-01-01T00:00:00+00:00", "2025-1-01T00:00:00Z"} {
+		checkParseUTC(t, s)
+	}
+}
+
+func FuzzParseUTC(f *testing.F) {
+	f.Add("2025-03-01T09:00:00.123456789Z")
+	f.Add("2024-02-29T23:59:59Z")
+	f.Fuzz(func(t *testing.T, s string) { checkParseUTC(t, s) })
+}
+
+// oldValue is parser.value as first written, byte by byte.
+func (p *parser) oldValue() json.RawMessage {
+	if !p.ok || p.i >= len(p.b) {
+		p.ok = false
+		return nil
+	}
+	start, depth := p.i, 0
+	if isSpace(p.b[start]) {
+		p.ok = false
+		return nil
+	}
+	for ; p.i < len(p.b); p.i++ {
+		switch c := p.b[p.i]; c {
+		case '"':
+			for p.i++; p.i < len(p.b) && p.b[p.i] != '"'; p.i++ {
+				if p.b[p.i] == '\\' {
+					p.i++
+				}
+			}
+			if p.i >= len(p.b) {
+				p.ok = false
+				return nil
+			}
+			if depth == 0 {
+				p.i++
+				return bytes.Clone(p.b[start:p.i])
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth == 0 {
+				return p.scalar(start)
+			}
+			if depth--; depth == 0 {
+				p.i++
+				return bytes.Clone(p.b[start:p.i])
+			}
+		case ',':
+			if depth == 0 {
+				return p.scalar(start)
+			}
+		}
+	}
+	p.ok = false
+	return nil
+}
+
+func checkValue(t *testing.T, in []byte) {
+	t.Helper()
+	a, b := parser{b: in, ok: true}, parser{b: in, ok: true}
+	va, vb := a.value(), b.oldValue()
+	if a.ok != b.ok || (a.ok && (a.i != b.i || !bytes.Equal(va, vb))) {
+		t.Fatalf("value(%q) = %q at %d, ok %v; the old one %q at %d, ok %v", in, va, a.i, a.ok, vb, b.i, b.ok)
+	}
+}
+
+func TestValueMatchesOld(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	const pieces = "\"\\{}[],: 1ax"
+	for range 300_000 {
+		p := make([]byte, rng.IntN(14))
+		for i := range p {
+			p[i] = pieces[rng.IntN(len(pieces))]
+		}
+		checkValue(t, p)
+	}
+}
+
+func FuzzValue(f *testing.F) {
+	for _, p := range []string{`{"a":"\\\"}"},`, `1"x"`, `12]`, `[1,{"b":[]}]}`, `"\\\\",`, `tru{e}`} {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, in []byte) { checkValue(t, in) })
+}

@@ -65,7 +65,10 @@ import (
 // command id and expected versions against its state (after catching up with the topic's end
 // once per election), seals the events, produces the record(s) (RequiredAcks=all) and waits
 // until its own tailer applied the write: the outcome is what the log says, not what the
-// writer hoped (a write that lost to a zombie's earlier claim returns ErrConcurrency).
+// writer hoped (a write that lost to a zombie's earlier claim returns ErrConcurrency). A
+// write of its own that comes back byte for byte as produced is applied from the events it
+// sealed, without decoding or hashing them again (see own); any other record is decoded and
+// every hash verified.
 type KafkaStore struct {
 	cfg    KafkaConfig
 	client *kafkago.Client
@@ -95,7 +98,7 @@ type KafkaStore struct {
 	commands map[string][]int // command id → indexes into events (its first outcome)
 	next     int64            // next Kafka offset to apply
 	dropped  int              // records discarded by the apply rules
-	pending  map[string]chan applied
+	pending  map[string]*pendingWrite
 	changed  chan struct{} // closed and replaced after every applied record
 	tailErr  error         // the tailer stopped (only for a write larger than MaxWriteBytes)
 	readErr  error         // the last read error (retried), for error messages
@@ -271,6 +274,16 @@ type kafkaBatch struct {
 	Events    []json.RawMessage `json:"events"`
 }
 
+// pendingWrite is a write this store's Append produced and waits for. The tailer hands it
+// the verdict; and when the write's value comes back byte for byte as produced, the tailer
+// applies its sealed events as they are instead of decoding and verifying them again.
+type pendingWrite struct {
+	ch        chan applied
+	value     []byte           // the choucha-batch/1 value produced (nil: decode it)
+	commandID string           // of the batch
+	events    []event.Envelope // the sealed events value encodes (Position 0)
+}
+
 // applied is what the tailer decided about one write.
 type applied struct {
 	idx    []int  // accepted: indexes of its events
@@ -394,7 +407,7 @@ func newKafkaStore(cfg KafkaConfig) *KafkaStore {
 		elected:  make(chan struct{}),
 		streams:  map[string][]int{},
 		commands: map[string][]int{},
-		pending:  map[string]chan applied{},
+		pending:  map[string]*pendingWrite{},
 		changed:  make(chan struct{}),
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -627,8 +640,11 @@ func (s *KafkaStore) apply(m kafkago.Message) error {
 	}
 
 	var d decoded
-	if value != nil {
-		d = s.decide(value, m.Offset) // without the lock: decoding a large write takes a while
+	if value != nil { // without the lock: decoding a large write takes a while
+		var own bool
+		if d, own = s.own(h.writeID, value); !own {
+			d = s.decide(value, m.Offset)
+		}
 	}
 
 	s.mu.Lock()
@@ -657,10 +673,33 @@ func (s *KafkaStore) apply(m kafkago.Message) error {
 
 // deliver hands a write's verdict to the Append waiting for it, if any; s.mu is held.
 func (s *KafkaStore) deliver(writeID string, res applied) {
-	if ch, ok := s.pending[writeID]; ok {
+	if pw, ok := s.pending[writeID]; ok {
 		delete(s.pending, writeID)
-		ch <- res
+		pw.ch <- res
 	}
+}
+
+// own returns the decoded form of a write this store's Append produced and is waiting for,
+// when value is byte for byte the value it produced: its sealed events, which decide would
+// decode from value (every field round-trips: validate admits only valid UTF-8, and the
+// record holds the UTC times to the nanosecond and the compact payload verbatim). A value
+// that differs in any byte (tampered with, or another writer's under the same write id) is
+// left to decide, as is a command id already applied (for decide's replay verdict).
+func (s *KafkaStore) own(writeID string, value []byte) (decoded, bool) {
+	if writeID == "" {
+		return decoded{}, false
+	}
+	s.mu.RLock()
+	pw := s.pending[writeID]
+	seen := false
+	if pw != nil {
+		_, seen = s.commands[pw.commandID]
+	}
+	s.mu.RUnlock()
+	if pw == nil || pw.value == nil || seen || !bytes.Equal(pw.value, value) {
+		return decoded{}, false
+	}
+	return decoded{commandID: pw.commandID, events: pw.events}, true
 }
 
 // decoded is a batch value decoded by decide.
@@ -672,7 +711,60 @@ type decoded struct {
 
 // decide decodes a batch value and checks what does not depend on the heads; accept checks
 // the rest under the lock (only the tailer changes the state, so nothing moved meanwhile).
+//
+// A value written as encode writes it is split without decoding it (splitBatch) and each
+// record decoded once, as decodeRecord does (fastDecode, else encoding/json for that
+// record). When that path finds the write good (every event decodes, carries the batch's
+// command id and verifies, so that its payload is JSON, and the command id is new), the
+// whole value is JSON and decideSlow, which unmarshals the whole value first, would decide
+// the same. Anything else (a replay, any fault, another encoding of the batch) is decided by
+// decideSlow, so that every verdict and error is exactly its own.
 func (s *KafkaStore) decide(value []byte, offset int64) decoded {
+	if d, ok := s.decideDirect(value); ok {
+		return d
+	}
+	return s.decideSlow(value, offset)
+}
+
+// decideDirect is decide's direct path: it reports false for anything but a good write.
+func (s *KafkaStore) decideDirect(value []byte) (decoded, bool) {
+	commandID, recs, ok := splitBatch(value)
+	if !ok || commandID == "" {
+		return decoded{}, false
+	}
+	s.mu.RLock()
+	_, seen := s.commands[commandID]
+	s.mu.RUnlock()
+	if seen {
+		return decoded{}, false
+	}
+	d := decoded{commandID: commandID, events: make([]event.Envelope, len(recs))}
+	workers := defaultWorkers()
+	if len(recs) < 256 {
+		workers = 1
+	}
+	dec := make([]recordDecoder, workers)
+	err := parallel(len(recs), workers, func(w, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			e := &d.events[i]
+			if err := dec[w].decodeEnvelope(recs[i], e); err != nil || e.CommandID != commandID {
+				return errSlowPath
+			}
+			e.CommandID = commandID
+			if ok, err := e.CheckHash(e.PrevHash); err != nil || !ok {
+				return errSlowPath
+			}
+		}
+		return nil
+	})
+	return d, err == nil
+}
+
+// errSlowPath: decideDirect leaves the verdict to decideSlow.
+var errSlowPath = errors.New("decided by encoding/json")
+
+// decideSlow is decide by encoding/json.
+func (s *KafkaStore) decideSlow(value []byte, offset int64) decoded {
 	var b kafkaBatch
 	if err := json.Unmarshal(value, &b); err != nil || b.Format != kafkaFormat || b.CommandID == "" || len(b.Events) == 0 {
 		return decoded{res: applied{err: fmt.Errorf("%w: offset %d is not a batch record (%v)", event.ErrTampered, offset, err)}}
@@ -722,7 +814,7 @@ func (s *KafkaStore) accept(d decoded, offset int64) applied {
 		version uint64
 		hash    string
 	}
-	heads := map[string]hd{}
+	heads := make(map[string]hd, len(d.events))
 	for _, e := range d.events {
 		h, ok := heads[e.Stream]
 		if !ok {
@@ -887,7 +979,7 @@ func (s *KafkaStore) appendOnce(ctx context.Context, batch event.Batch) (event.R
 	}
 	s.mu.RUnlock()
 
-	value, err := s.encode(batch, prev)
+	value, sealed, err := s.seal(batch, prev)
 	if err != nil {
 		return event.Result{}, err
 	}
@@ -899,7 +991,7 @@ func (s *KafkaStore) appendOnce(ctx context.Context, batch event.Batch) (event.R
 	writeID := uuid.Must(uuid.NewV7()).String()
 	ch := make(chan applied, 1)
 	s.mu.Lock()
-	s.pending[writeID] = ch
+	s.pending[writeID] = &pendingWrite{ch: ch, value: value, commandID: batch.CommandID, events: sealed}
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -962,11 +1054,32 @@ func (s *KafkaStore) appendOnce(ctx context.Context, batch event.Batch) (event.R
 
 // encode seals a batch on the heads' hashes prev and encodes it as a choucha-batch/1 value.
 func (s *KafkaStore) encode(batch event.Batch, prev []string) ([]byte, error) {
+	value, _, err := s.seal(batch, prev)
+	return value, err
+}
+
+// seal seals a batch on the heads' hashes prev and encodes it as a choucha-batch/1 value; it
+// returns the value and the sealed events (Position 0), which own the memory of their
+// payloads (one block for the batch: the caller's may change after Append returns).
+func (s *KafkaStore) seal(batch event.Batch, prev []string) ([]byte, []event.Envelope, error) {
 	now := s.now().UTC().Truncate(time.Microsecond)
-	value := append(make([]byte, 0, 1024), `{"format":"`+kafkaFormat+`","command_id":`...)
+	n, size, payloads := 0, len(batchPrefix)+len(batch.CommandID)+16, 0
+	for _, sa := range batch.Streams {
+		n += len(sa.Events)
+		for _, e := range sa.Events {
+			payloads += len(e.Payload)
+			size += len(e.Payload) + len(e.ID) + len(e.Stream) + len(e.Type) + len(e.Actor.ID) + len(e.Actor.Role) + len(e.CommandID) + 320
+		}
+	}
+	if size > s.cfg.MaxWriteBytes {
+		size = s.cfg.MaxWriteBytes + 1
+	}
+	value := append(make([]byte, 0, size), `{"format":"`+kafkaFormat+`","command_id":`...)
 	value = appendString(value, batch.CommandID)
 	value = append(value, `,"events":[`...)
-	var buf []byte
+	sealed := make([]event.Envelope, 0, n)
+	block := make([]byte, 0, payloads) // compaction only shrinks a payload: block never grows
+	var compact bytes.Buffer
 	for si, sa := range batch.Streams {
 		h := prev[si]
 		for j, e := range sa.Events {
@@ -974,35 +1087,41 @@ func (s *KafkaStore) encode(batch event.Batch, prev []string) ([]byte, error) {
 			e.OccurredAt = e.OccurredAt.UTC()
 			e.RecordedAt = now
 			e.Position = 0
-			if len(e.Payload) == 0 || !isCompact(e.Payload) {
-				var c bytes.Buffer
-				if err := json.Compact(&c, e.Payload); err != nil {
-					return nil, &event.StoreError{Op: "append", Stream: sa.Stream,
+			p := e.Payload
+			if len(p) == 0 || !isCompact(p) {
+				compact.Reset()
+				if err := json.Compact(&compact, p); err != nil {
+					return nil, nil, &event.StoreError{Op: "append", Stream: sa.Stream,
 						Err: fmt.Errorf("%w: event %d (%s) payload is not JSON: %v", event.ErrInvalid, j, e.ID, err)}
 				}
-				e.Payload = c.Bytes()
+				p = compact.Bytes()
 			}
+			if len(block)+len(p) > cap(block) { // cannot happen; never move earlier payloads
+				block = make([]byte, 0, max(len(p), payloads))
+			}
+			block = append(block, p...)
+			e.Payload = block[len(block)-len(p) : len(block) : len(block)]
 			if err := e.Seal(h); err != nil {
-				return nil, &event.StoreError{Op: "append", Stream: sa.Stream, Err: fmt.Errorf("%w: %v", event.ErrInvalid, err)}
+				return nil, nil, &event.StoreError{Op: "append", Stream: sa.Stream, Err: fmt.Errorf("%w: %v", event.ErrInvalid, err)}
 			}
 			h = e.Hash
 			if si+j > 0 {
 				value = append(value, ',')
 			}
-			buf = appendRecord(buf[:0], &e)
-			value = append(value, buf...)
+			value = appendRecord(value, &e)
 			if len(value) > s.cfg.MaxWriteBytes {
-				return nil, &event.StoreError{Op: "append", Stream: sa.Stream,
+				return nil, nil, &event.StoreError{Op: "append", Stream: sa.Stream,
 					Err: fmt.Errorf("%w: the batch is more than MaxWriteBytes (%d) once encoded", event.ErrInvalid, s.cfg.MaxWriteBytes)}
 			}
+			sealed = append(sealed, e)
 		}
 	}
 	value = append(value, "]}"...)
 	if len(value) > s.cfg.MaxWriteBytes {
-		return nil, &event.StoreError{Op: "append", Stream: batch.Streams[0].Stream,
+		return nil, nil, &event.StoreError{Op: "append", Stream: batch.Streams[0].Stream,
 			Err: fmt.Errorf("%w: the batch is %d bytes, more than MaxWriteBytes (%d)", event.ErrInvalid, len(value), s.cfg.MaxWriteBytes)}
 	}
-	return value, nil
+	return value, sealed, nil
 }
 
 // records are the Kafka records of one write: one choucha-batch/1 record when the value

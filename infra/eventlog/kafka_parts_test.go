@@ -149,7 +149,7 @@ func TestKafkaPartsIncompleteNeverApplied(t *testing.T) {
 			l := newPartsLog(t)
 			msgs := l.write(bigBatch("big", 20, 10, 500), "w1")
 			ch := make(chan applied, 1)
-			l.s.pending["w1"] = ch
+			l.s.pending["w1"] = &pendingWrite{ch: ch}
 			l.feed(msgs[:2]...)
 			tc.after(l, msgs[2:])
 			select {
@@ -184,7 +184,7 @@ func TestKafkaPartsInterruptedVerdict(t *testing.T) {
 	l := newPartsLog(t)
 	msgs := l.write(bigBatch("big", 20, 10, 500), "w1")
 	ch := make(chan applied, 1)
-	l.s.pending["w1"] = ch
+	l.s.pending["w1"] = &pendingWrite{ch: ch}
 	l.feed(msgs[:len(msgs)-1]...)
 	l.feed(l.write(bigBatch("zombie", 1, 1, 10), "wz")...)
 	res := <-ch

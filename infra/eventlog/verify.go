@@ -120,16 +120,17 @@ func (v *verifier) events(tx *bbolt.Tx, next uint64) (uint64, error) {
 	if len(raws) < 64 {
 		workers = 1
 	}
-	_ = parallel(len(raws), workers, func(_, lo, hi int) error {
+	dec := make([]recordDecoder, max(workers, 1))
+	_ = parallel(len(raws), workers, func(w, lo, hi int) error {
 		for i := lo; i < hi; i++ {
-			var r record
-			if err := decodeRecord(raws[i], &r); err != nil {
+			e := &out[i].e
+			if err := dec[w].decodeEnvelope(raws[i], e); err != nil {
 				out[i].err = err
 				continue
 			}
-			out[i].e = r.envelope(next + uint64(i))
-			h, err := out[i].e.ComputeHash(r.PrevHash)
-			out[i].hashErr, out[i].hashOK = err, err == nil && h == r.Hash
+			e.Position = next + uint64(i)
+			ok, err := e.CheckHash(e.PrevHash)
+			out[i].hashErr, out[i].hashOK = err, ok
 		}
 		return nil
 	})
