@@ -55,6 +55,9 @@ FUZZ_TARGETS := \
 	./infra/http:FuzzDecodeJSON:30000x \
 	./infra/eventlog:FuzzDecodeRecord:500000x \
 	./infra/eventlog:FuzzKafkaRecord:50000x \
+	./infra/eventlog:FuzzDecide:50000x \
+	./domain/event:FuzzCanonicalBytes:200000x \
+	./domain/event:FuzzCompact:100000x \
 	./domain/draw:FuzzParseSeeds:100000x \
 	./domain/draw:FuzzParsePool:100000x \
 	./domain/draw:FuzzSelect:100000x
