@@ -41,7 +41,9 @@ import (
 // new, complete write. Memory: a reader holds at most ONE incomplete write, of at most
 // MaxWriteBytes. The rule depends only on the log, so every reader agrees; a record of a
 // second writer (a zombie) between the parts abandons the write, which the writer's Append
-// then writes again (up to 3 times, while it holds the role).
+// then writes again (up to 3 times, while it holds the role). Upgrades: a binary older than
+// parts drops part records as malformed, so its positions would differ; upgrade every reader
+// before any writer writes a batch larger than one record.
 //
 // State. Every KafkaStore (writer, follower or ReadOnly) reads the topic from the first
 // offset at open, and keeps tailing it (across broker restarts: read errors are retried):
