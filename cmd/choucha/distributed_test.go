@@ -458,8 +458,8 @@ func TestDistributedServe(t *testing.T) {
 		t.Errorf("follower serve: %v", err)
 	}
 	t.Logf("POST item on the follower: %d %s", code, body)
-	if code != http.StatusServiceUnavailable {
-		t.Fatalf("POST item on the follower: %d %s, want 503", code, body)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, `"code":"not_writer"`) {
+		t.Fatalf("POST item on the follower: %d %s, want 503 not_writer", code, body)
 	}
 }
 

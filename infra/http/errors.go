@@ -80,11 +80,17 @@ func writeError(w http.ResponseWriter, r *http.Request, lang validation.Lang, er
 		}
 		status = http.StatusServiceUnavailable
 		body.Error.Code = "unavailable"
-		body.Error.Message = validation.Message(lang, "unavailable", "", "")
+		if errors.Is(err, eventlog.ErrNotWriter) {
+			body.Error.Code = "not_writer" // a follower serve: say where the problem is
+		}
+		body.Error.Message = validation.Message(lang, body.Error.Code, "", "")
 	default:
 		slog.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 		body.Error.Code = "internal"
 		body.Error.Message = validation.Message(lang, "internal", "", "")
+	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "10")
 	}
 	writeJSON(w, status, body)
 	return status

@@ -107,6 +107,7 @@ var messages = map[string]map[Lang]string{
 	"method_not_allowed":      {ZH: "不支持该请求方法", EN: "method not allowed"},
 	"internal":                {ZH: "服务器内部错误，已记录", EN: "internal error; it has been logged"},
 	"unavailable":             {ZH: "服务暂不可用，请稍后重试", EN: "service unavailable; try again shortly"},
+	"not_writer":              {ZH: "本服务器不是事件日志的写入方，不能受理写操作；请向当前写入方提交，或稍后重试", EN: "this server is not the event log's writer and takes no writes; send them to the writer, or try again shortly"},
 }
 
 // Message words a code in lang; an unknown code is shown as is rather than hidden.
