@@ -56,8 +56,12 @@ func runImport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "import:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "imported %s: %d rows, %d registered, %d updated, %d unchanged, %d events (log position %d)\n",
-		kind, out.Rows, out.Registered, out.Updated, out.Unchanged, out.Events, out.Head)
+	where := fmt.Sprintf("log position %d", out.Head)
+	if out.Events == 0 {
+		where = "nothing appended"
+	}
+	fmt.Fprintf(stdout, "imported %s: %d rows, %d registered, %d updated, %d unchanged, %d events (%s)\n",
+		kind, out.Rows, out.Registered, out.Updated, out.Unchanged, out.Events, where)
 	return 0
 }
 

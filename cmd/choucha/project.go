@@ -187,6 +187,7 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 		return st, err
 	}
 	m.Head.Set(float64(head))
+	m.Position.Set(float64(st.Resumed))
 	for _, p := range ps {
 		pos, _ := clickhouse.Offset(ctx, conn, p.Name())
 		m.Lag.WithLabelValues(p.Name()).Set(float64(head - min(head, pos)))
