@@ -1,7 +1,9 @@
 -- choucha — ClickHouse read models in the cluster: a SKETCH, used for the sizing in README.md and
--- to show the engine rules. PLANNED: the authoritative DDL will be the ordered, idempotent
--- migrations in infra/clickhouse run by `choucha migrate` (being built); names and columns there
--- win over these. The statements were checked (engines swapped for their non-replicated forms,
+-- to show the engine rules for replicas and shards. The authoritative DDL is the ordered,
+-- idempotent migrations in infra/clickhouse, run by `choucha migrate` (infra/clickhouse/README.md
+-- lists the tables); names and columns there win over these. They differ in one design point:
+-- the built projectors write one row per task with version = the log position of its snapshot
+-- (infra/clickhouse "Projector state"), not two tables joined at query time as sketched below. The statements were checked (engines swapped for their non-replicated forms,
 -- no ON CLUSTER, no Distributed) on ClickHouse 26.9 through chDB.
 --
 -- Rules (ARCHITECTURE "Events" rule 3 and README "ClickHouse"):
