@@ -33,41 +33,27 @@ func RunDisclosures(t *testing.T, newStore DisclosureStore) {
 	ctx := context.Background()
 	d := newDisclosureData(t)
 	apply, flush, q := newStore(t)
-	feed := func(es []event.Envelope) {
-		t.Helper()
-		for _, e := range es {
-			if err := apply(e); err != nil {
-				t.Fatalf("apply %s %s@%d (position %d): %v", e.Type, e.Stream, e.Version, e.Position, err)
-			}
-		}
-	}
-	doFlush := func() {
-		t.Helper()
-		if err := flush(); err != nil {
-			t.Fatalf("flush: %v", err)
-		}
-	}
 
 	// The log in two deliveries with a flush between them; the second one starts with
 	// redeliveries of already flushed events and repeats a published event at once.
 	half := len(d.log) / 2
-	feed(d.log[:half])
-	doFlush()
-	feed(d.redelivered(d.log[:half]))
+	feedAll(t, d.log[:half], apply)
+	mustFlush(t, flush)
+	feedAll(t, d.redelivered(d.log[:half]), apply)
 	for _, e := range d.log[half:] {
-		feed([]event.Envelope{e})
+		feedAll(t, []event.Envelope{e}, apply)
 		if e.Type == inspection.ResultPublished {
-			feed([]event.Envelope{e}) // redelivered at once, in the same batch
+			feedAll(t, []event.Envelope{e}, apply) // redelivered at once, in the same batch
 		}
 	}
-	doFlush()
+	mustFlush(t, flush)
 
 	t.Run("answers", func(t *testing.T) { checkDisclosureAnswers(ctx, t, d, q) })
 
 	// A whole redelivery (a consumer-group rebalance, a projector restarted from 0) changes
 	// nothing.
-	feed(d.log)
-	doFlush()
+	feedAll(t, d.log, apply)
+	mustFlush(t, flush)
 	t.Run("answers after the whole log is redelivered", func(t *testing.T) { checkDisclosureAnswers(ctx, t, d, q) })
 }
 

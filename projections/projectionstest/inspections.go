@@ -41,9 +41,7 @@ func RunInspections(t *testing.T, newStore InspectionStore) {
 	t.Run("answers", func(t *testing.T) { checkTaskAnswers(ctx, t, w, clock, q) })
 
 	feedAll(t, w.log, apply)
-	if err := flush(); err != nil {
-		t.Fatalf("flush: %v", err)
-	}
+	mustFlush(t, flush)
 	t.Run("answers after the whole log is redelivered", func(t *testing.T) { checkTaskAnswers(ctx, t, w, clock, q) })
 }
 
@@ -79,9 +77,7 @@ func feedTwice(t *testing.T, log []event.Envelope, apply func(event.Envelope) er
 	t.Helper()
 	half := len(log) / 2
 	feedAll(t, log[:half], apply)
-	if err := flush(); err != nil {
-		t.Fatalf("flush: %v", err)
-	}
+	mustFlush(t, flush)
 	for _, e := range log[:half] {
 		if strings.HasPrefix(e.Type, "inspection.") {
 			feedAll(t, []event.Envelope{e}, apply)
@@ -93,18 +89,7 @@ func feedTwice(t *testing.T, log []event.Envelope, apply func(event.Envelope) er
 			feedAll(t, []event.Envelope{e}, apply)
 		}
 	}
-	if err := flush(); err != nil {
-		t.Fatalf("flush: %v", err)
-	}
-}
-
-func feedAll(t *testing.T, es []event.Envelope, apply func(event.Envelope) error) {
-	t.Helper()
-	for _, e := range es {
-		if err := apply(e); err != nil {
-			t.Fatalf("apply %s %s@%d (position %d): %v", e.Type, e.Stream, e.Version, e.Position, err)
-		}
-	}
+	mustFlush(t, flush)
 }
 
 func checkTaskAnswers(ctx context.Context, t *testing.T, w *taskWorld, clock *testClock, q projections.InspectionQueries) {

@@ -39,40 +39,26 @@ func RunPlans(t *testing.T, newStore PlanStore) {
 	ctx := context.Background()
 	d := newPQData(t)
 	apply, flush, q := newStore(t)
-	feed := func(es []event.Envelope) {
-		t.Helper()
-		for _, e := range es {
-			if err := apply(e); err != nil {
-				t.Fatalf("apply %s %s@%d (position %d): %v", e.Type, e.Stream, e.Version, e.Position, err)
-			}
-		}
-	}
-	doFlush := func() {
-		t.Helper()
-		if err := flush(); err != nil {
-			t.Fatalf("flush: %v", err)
-		}
-	}
 
 	for i, cp := range d.checkpoints {
 		if i >= 2 && i%4 == 2 {
 			old := d.checkpoints[i-2]
-			feed(d.log[old.from:old.to]) // redelivered after a flush
+			feedAll(t, d.log[old.from:old.to], apply) // redelivered after a flush
 		}
 		step := d.log[cp.from:cp.to]
-		feed(step)
+		feedAll(t, step, apply)
 		if i%3 == 1 {
-			feed(step) // redelivered at once, in the same batch
+			feedAll(t, step, apply) // redelivered at once, in the same batch
 		}
-		doFlush()
+		mustFlush(t, flush)
 		t.Run(fmt.Sprintf("%02d %s", i+1, cp.name), func(t *testing.T) { checkPQ(ctx, t, d, cp, q) })
 	}
 	t.Run("the final state", func(t *testing.T) { checkPQFinal(ctx, t, d, q) })
 
 	// A whole redelivery (a consumer-group rebalance, a projector restarted from 0) changes
 	// nothing.
-	feed(d.log)
-	doFlush()
+	feedAll(t, d.log, apply)
+	mustFlush(t, flush)
 	t.Run("after the whole log is redelivered", func(t *testing.T) {
 		checkPQ(ctx, t, d, d.last(), q)
 		checkPQFinal(ctx, t, d, q)

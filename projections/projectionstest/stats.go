@@ -34,9 +34,7 @@ func RunStats(t *testing.T, invalid error, newStore StatsStore) {
 	t.Run("answers", func(t *testing.T) { checkStats(ctx, t, clock, q, invalid) })
 
 	feedAll(t, w.log, apply)
-	if err := flush(); err != nil {
-		t.Fatalf("flush: %v", err)
-	}
+	mustFlush(t, flush)
 	t.Run("answers after the whole log is redelivered", func(t *testing.T) { checkStats(ctx, t, clock, q, invalid) })
 }
 

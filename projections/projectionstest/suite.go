@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/choucha/choucha/domain/event"
 	"github.com/choucha/choucha/projections"
 )
 
@@ -47,5 +48,23 @@ func checkPaging[T any](t *testing.T, all []string, key func(T) string, page fun
 		if want := max(1, (len(all)+limit-1)/limit); pages != want {
 			t.Errorf("limit %d: %d pages, want %d", limit, pages, want)
 		}
+	}
+}
+
+// feedAll applies es in order (a store's apply), failing the test on an error.
+func feedAll(t *testing.T, es []event.Envelope, apply func(event.Envelope) error) {
+	t.Helper()
+	for _, e := range es {
+		if err := apply(e); err != nil {
+			t.Fatalf("apply %s %s@%d (position %d): %v", e.Type, e.Stream, e.Version, e.Position, err)
+		}
+	}
+}
+
+// mustFlush makes what was applied visible (a store's flush), failing the test on an error.
+func mustFlush(t *testing.T, flush func() error) {
+	t.Helper()
+	if err := flush(); err != nil {
+		t.Fatalf("flush: %v", err)
 	}
 }
