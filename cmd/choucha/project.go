@@ -201,10 +201,10 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 	unflushed, since := 0, time.Time{}
 	flush := func(ctx context.Context) error {
 		st.Batches++
-		unflushed, since = 0, time.Time{}
 		if err := flushAll(ctx, ps, cfg, log); err != nil {
 			return err
 		}
+		unflushed, since = 0, time.Time{}
 		m.Batches.Inc()
 		head, _ := store.Head(ctx)
 		m.Head.Set(float64(head))
@@ -249,6 +249,9 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 			err = flush(ctx)
 		}
 		st.Applied += n
+		if err != nil && ctx.Err() != nil {
+			return stopProjecting(ctx, ps, cfg, log, st) // stopped mid-read or mid-send
+		}
 		if err != nil {
 			return st, err
 		}
@@ -270,18 +273,22 @@ func project(ctx context.Context, cfg projectConfig, log *slog.Logger) (projectS
 		}
 		select {
 		case <-ctx.Done():
-			if unflushed > 0 { // send what was read; a short grace, ctx is over
-				sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-				defer cancel()
-				if err := flush(sctx); err != nil {
-					log.Warn("project: last batch not sent; the next run sends it", "err", err)
-				}
-			}
-			log.Info("project: stopping", "position", st.Position)
-			return st, nil
+			return stopProjecting(ctx, ps, cfg, log, st)
 		case <-time.After(wait):
 		}
 	}
+}
+
+// stopProjecting sends what was read and not yet sent, with a short grace (ctx is over), and
+// ends the run without an error: what it cannot send, the next run sends.
+func stopProjecting(ctx context.Context, ps []clickhouse.Projector, cfg projectConfig, log *slog.Logger, st projectStats) (projectStats, error) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := flushAll(sctx, ps, cfg, log); err != nil {
+		log.Warn("project: last batch not sent; the next run sends it", "err", err)
+	}
+	log.Info("project: stopping", "position", st.Position)
+	return st, nil
 }
 
 // flushAll flushes every projector, retrying with backoff while a batch cannot be sent
